@@ -1,0 +1,141 @@
+package dev.streamactions.runner;
+
+import dev.streamactions.runner.dependencies.DependencyInstaller;
+import dev.streamactions.runner.dependencies.PyProject;
+import dev.streamactions.runner.execution.ActionSource;
+import dev.streamactions.runner.execution.PackageChecker;
+import dev.streamactions.runner.execution.WorkerPool;
+import dev.streamactions.runner.packaging.ActionPackage;
+import dev.streamactions.runner.packaging.PackageUnpacker;
+import dev.streamactions.runner.sandbox.InvocationWatchdog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.graalvm.polyglot.Engine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runner: one shared GraalPy engine per process, and what loads action packages onto it.
+ *
+ * <pre>{@code
+ * try (ActionRunner runner = ActionRunner.start(RunnerSettings.in(Path.of("data/runner")));
+ *      LoadedAction action = runner.load(ActionSpec.realtime("upper"), zipBytes)) {
+ *     ActionResult result = action.invoke(ActionInput.ofRecords(records));
+ * }
+ * }</pre>
+ */
+public final class ActionRunner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
+    /** The name Truffle gives its fallback runtime, which has no JIT. */
+    private static final String INTERPRETER_ONLY = "Interpreted";
+
+    private final RunnerSettings settings;
+    private final Engine engine;
+    private final InvocationWatchdog watchdog = new InvocationWatchdog();
+    private final PackageUnpacker unpacker;
+    private final DependencyInstaller installer;
+    private final PackageChecker checker;
+
+    private ActionRunner(RunnerSettings settings, Engine engine) {
+        this.settings = settings;
+        this.engine = engine;
+        Path work = settings.workDir().toAbsolutePath();
+        this.unpacker = new PackageUnpacker(work.resolve("packages"), settings.packageLimits());
+        this.checker = new PackageChecker(engine, work.resolve("tmp"));
+        this.installer = new DependencyInstaller(engine, PackageChecker.harness(), work.resolve("site-packages"),
+                settings.packageIndex());
+    }
+
+    /**
+     * Starts the shared engine. It warns, and {@link #compilationEnabled()} is false, when the JVM was not
+     * started with the flags that turn GraalPy's JIT on (see the README).
+     */
+    public static ActionRunner start(RunnerSettings settings) {
+        try {
+            Files.createDirectories(settings.workDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the runner's work folder " + settings.workDir(), e);
+        }
+        Engine engine = Engine.newBuilder("python")
+                .option("engine.WarnInterpreterOnly", "false")
+                .build();
+        ActionRunner runner = new ActionRunner(settings, engine);
+        if (!runner.compilationEnabled()) {
+            LOG.warn("GraalPy runs without its JIT (runtime: {}), about 8x slower: start the JVM with the flags of the "
+                    + "README (JVMCI, the Graal compiler on the upgrade module path, GraalVM jars on the module path)",
+                    engine.getImplementationName());
+        }
+        return runner;
+    }
+
+    /** Whether GraalPy compiles hot Python code to machine code (false on Truffle's fallback runtime). */
+    public boolean compilationEnabled() {
+        return !INTERPRETER_ONLY.equals(engine.getImplementationName());
+    }
+
+    /** The Truffle runtime's name: "GraalVM CE" with the JIT, "Interpreted" without. */
+    public String runtimeName() {
+        return engine.getImplementationName();
+    }
+
+    /**
+     * Checks a ZIP without running any of its code: its layout and entries, the syntax of its Python files,
+     * main's parameters for the type, and its {@code pyproject.toml}. For uploads: a package that passes
+     * can be stored; a refused one leaves nothing behind but the unpacked copy in the content store.
+     */
+    public void check(byte[] zip, ActionType type) throws ActionLoadException {
+        ActionPackage pkg = unpacker.unpack(zip);
+        checker.check(pkg, type);
+        PyProject.dependencies(pkg.pyproject());
+    }
+
+    /** Checks, unpacks, installs dependencies and starts a warm context. */
+    public LoadedAction load(ActionSpec spec, byte[] zip) throws ActionLoadException {
+        return load(spec, unpacker.unpack(zip));
+    }
+
+    /** Loads a ZIP file or a folder as it is on disk (for {@code ./actions test}). */
+    public LoadedAction load(ActionSpec spec, Path zipOrFolder) throws ActionLoadException {
+        if (Files.isDirectory(zipOrFolder)) {
+            return load(spec, PackageUnpacker.ofFolder(zipOrFolder));
+        }
+        try {
+            return load(spec, Files.readAllBytes(zipOrFolder));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + zipOrFolder, e);
+        }
+    }
+
+    private LoadedAction load(ActionSpec spec, ActionPackage pkg) throws ActionLoadException {
+        checker.check(pkg, spec.type());
+        List<Path> libraries = new ArrayList<>();
+        if (pkg.dependencies() != null) {
+            libraries.add(pkg.dependencies());
+        }
+        List<String> requirements = PyProject.dependencies(pkg.pyproject());
+        if (!requirements.isEmpty()) {
+            libraries.add(installer.ensure(requirements));
+        }
+        ActionSource source = new ActionSource(spec.name(), spec.type(), pkg.root(), libraries, spec.allowNetwork());
+        WorkerPool pool = new WorkerPool(engine, source, settings.workDir().toAbsolutePath().resolve("tmp"),
+                settings.maxContextsPerAction());
+        try {
+            pool.warm();
+        } catch (ActionLoadException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return new LoadedAction(spec, pkg, pool, watchdog);
+    }
+
+    @Override
+    public void close() {
+        watchdog.close();
+        engine.close();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.streamactions.runner;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamactions.runner.execution.WorkerPool;
+import dev.streamactions.runner.packaging.ActionPackage;
+import dev.streamactions.runner.sandbox.InvocationWatchdog;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An action version ready to run: its package checked, its dependencies installed, a warm context
+ * waiting. Safe to invoke from many threads; each invocation gets a context of its own.
+ */
+public final class LoadedAction implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ActionSpec spec;
+    private final ActionPackage pkg;
+    private final WorkerPool pool;
+    private final InvocationWatchdog watchdog;
+    private final Logger hostLog;
+
+    LoadedAction(ActionSpec spec, ActionPackage pkg, WorkerPool pool, InvocationWatchdog watchdog) {
+        this.spec = spec;
+        this.pkg = pkg;
+        this.pool = pool;
+        this.watchdog = watchdog;
+        this.hostLog = LoggerFactory.getLogger("action." + spec.name());
+    }
+
+    /** Runs main once with a fresh run id. */
+    public ActionResult invoke(ActionInput input) throws ActionRunException {
+        return invoke(input, UUID.randomUUID().toString());
+    }
+
+    /**
+     * Runs main once: {@code main(data, logger)} on the input for a real-time action, {@code main()} for a
+     * scheduled one (the input is ignored).
+     *
+     * @param runId what the script sees as {@code ACTION_RUN_ID}
+     */
+    public ActionResult invoke(ActionInput input, String runId) throws ActionRunException {
+        try {
+            ActionResult result = pool.run(watchdog, input.jsonArray(), environment(runId), spec.limits());
+            logToHost(result.logs(), runId);
+            return result;
+        } catch (ActionRunException e) {
+            logToHost(e.logs(), runId);
+            hostLog.warn("[{}] run failed ({}): {}", runId, e.failure(), e.getMessage());
+            throw e;
+        }
+    }
+
+    public ActionSpec spec() {
+        return spec;
+    }
+
+    /** The SHA-256 of the package this action runs. */
+    public String packageSha256() {
+        return pkg.sha256();
+    }
+
+    /** Contexts created and destroyed so far (a destroyed one was cancelled, exited or ran out of memory). */
+    public int contextsCreated() {
+        return pool.created();
+    }
+
+    public int contextsDestroyed() {
+        return pool.destroyed();
+    }
+
+    private String environment(String runId) {
+        Map<String, String> env = new HashMap<>(spec.environment());
+        env.put("ACTION_NAME", spec.name());
+        env.put("ACTION_RUN_ID", runId);
+        try {
+            return JSON.writeValueAsString(env);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void logToHost(List<LogLine> lines, String runId) {
+        for (LogLine line : lines) {
+            String text = line.exception() == null ? line.message() : line.message() + "\n" + line.exception();
+            switch (line.level()) {
+                case "DEBUG" -> hostLog.debug("[{}] {}", runId, text);
+                case "WARNING", "STDERR" -> hostLog.warn("[{}] {}", runId, text);
+                case "ERROR", "CRITICAL" -> hostLog.error("[{}] {}", runId, text);
+                default -> hostLog.info("[{}] {}", runId, text);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,177 @@
+package dev.streamactions.runner.execution;
+
+import dev.streamactions.runner.ActionLoadException;
+import dev.streamactions.runner.ActionResult;
+import dev.streamactions.runner.ActionRunException;
+import dev.streamactions.runner.ActionRunException.Failure;
+import dev.streamactions.runner.InvocationLimits;
+import dev.streamactions.runner.sandbox.InvocationWatchdog;
+import java.util.List;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.NoSuchElementException;
+import org.apache.commons.pool2.BasePooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.graalvm.polyglot.Engine;
+
+/**
+ * The warm contexts of one action version. A worker is lent to one thread at a time; a broken one
+ * (cancelled, exited, out of memory) is destroyed and replaced on demand.
+ */
+public final class WorkerPool implements AutoCloseable {
+
+    private final GenericObjectPool<ActionWorker> pool;
+
+    public WorkerPool(Engine engine, ActionSource action, Path tempParent, int maxContexts) {
+        GenericObjectPoolConfig<ActionWorker> config = new GenericObjectPoolConfig<>();
+        config.setMaxTotal(maxContexts);
+        config.setMaxIdle(maxContexts);
+        config.setBlockWhenExhausted(true);
+        config.setJmxEnabled(false);
+        config.setLifo(true); // the most recently used context has the warmest caches
+        this.pool = new GenericObjectPool<>(new Factory(engine, action, tempParent), config);
+    }
+
+    /** Creates the first context now, so that load errors surface at load and the first call is warm. */
+    public void warm() throws ActionLoadException {
+        try {
+            pool.addObject();
+        } catch (ActionLoadException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create a context", e);
+        }
+    }
+
+    /**
+     * Runs main once on a pooled context.
+     *
+     * @param dataJson the input records as one JSON array text (ignored by scheduled actions)
+     * @param envJson  the complete {@code os.environ} of this run, as a JSON object text
+     */
+    public ActionResult run(InvocationWatchdog watchdog, String dataJson, String envJson, InvocationLimits limits)
+            throws ActionRunException {
+        long started = System.nanoTime();
+        ActionWorker worker;
+        try {
+            worker = borrow(limits.timeout());
+        } catch (ActionLoadException e) {
+            // The first context loaded, so this one failing is the runner's trouble, not the package's.
+            throw new ActionRunException(Failure.INTERNAL, "cannot start a context: " + e.getMessage(), null,
+                    List.of(), Duration.ofNanos(System.nanoTime() - started), e);
+        }
+        if (worker == null) {
+            throw new ActionRunException(Failure.BUSY, "every context of this action stayed busy for " + limits.timeout(),
+                    null, List.of(), Duration.ofNanos(System.nanoTime() - started), null);
+        }
+        ActionWorker.Outcome outcome;
+        try {
+            outcome = worker.invoke(watchdog, dataJson, envJson, limits.timeout().toNanos(),
+                    limits.maxAllocatedBytes(), limits.maxOutputBytes());
+        } finally {
+            giveBack(worker);
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+        if (outcome.records() != null) {
+            return new ActionResult(outcome.records(), outcome.logs(), elapsed);
+        }
+        throw failure(outcome, limits, elapsed);
+    }
+
+    private static ActionRunException failure(ActionWorker.Outcome outcome, InvocationLimits limits, Duration elapsed) {
+        if (outcome.failure() != null) {
+            return new ActionRunException(Failure.valueOf(outcome.failure()), outcome.message(), outcome.traceback(),
+                    outcome.logs(), elapsed, null);
+        }
+        switch (outcome.verdict()) {
+            case TIMED_OUT:
+                return new ActionRunException(Failure.TIMEOUT, "the script ran longer than its limit of "
+                        + limits.timeout().toMillis() + " ms and was stopped", null, outcome.logs(), elapsed, outcome.crash());
+            case OVER_MEMORY:
+                return new ActionRunException(Failure.MEMORY_LIMIT, "the script allocated more than its limit of "
+                        + limits.maxAllocatedBytes() + " bytes and was stopped", null, outcome.logs(), elapsed, outcome.crash());
+            default:
+                break;
+        }
+        var crash = outcome.crash();
+        if (crash != null && crash.isExit()) {
+            return new ActionRunException(Failure.EXITED, "the script ended its interpreter with os._exit("
+                    + crash.getExitStatus() + "); return from main instead", null, outcome.logs(), elapsed, crash);
+        }
+        if (crash != null && crash.isResourceExhausted()) {
+            return new ActionRunException(Failure.MEMORY_LIMIT, "the script exhausted a resource: " + crash.getMessage(),
+                    null, outcome.logs(), elapsed, crash);
+        }
+        return new ActionRunException(Failure.INTERNAL, "the runner failed: " + (crash == null ? "unknown" : crash.getMessage()),
+                null, outcome.logs(), elapsed, crash);
+    }
+
+    /** Lends a worker, waiting up to {@code wait} for one; null when none became free. */
+    private ActionWorker borrow(Duration wait) throws ActionLoadException {
+        try {
+            return pool.borrowObject(wait);
+        } catch (NoSuchElementException e) {
+            return null;
+        } catch (ActionLoadException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create a context", e);
+        }
+    }
+
+    /** Takes a worker back; a broken one is destroyed. */
+    private void giveBack(ActionWorker worker) {
+        if (worker.broken()) {
+            try {
+                pool.invalidateObject(worker);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot discard a context", e);
+            }
+        } else {
+            pool.returnObject(worker);
+        }
+    }
+
+    public int created() {
+        return (int) pool.getCreatedCount();
+    }
+
+    public int destroyed() {
+        return (int) pool.getDestroyedCount();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private static final class Factory extends BasePooledObjectFactory<ActionWorker> {
+        private final Engine engine;
+        private final ActionSource action;
+        private final Path tempParent;
+
+        Factory(Engine engine, ActionSource action, Path tempParent) {
+            this.engine = engine;
+            this.action = action;
+            this.tempParent = tempParent;
+        }
+
+        @Override
+        public ActionWorker create() throws ActionLoadException {
+            return ActionWorker.start(engine, action, tempParent);
+        }
+
+        @Override
+        public PooledObject<ActionWorker> wrap(ActionWorker worker) {
+            return new DefaultPooledObject<>(worker);
+        }
+
+        @Override
+        public void destroyObject(PooledObject<ActionWorker> pooled) {
+            pooled.getObject().close();
+        }
+    }
+}

@@ -1,0 +1,276 @@
+# The runner's side of every action context: loads the action's main.py, calls main with real lists and
+# dicts, captures what the script logs, and checks what it returns. Evaluated once per context, before
+# any code of the action; the runner calls the functions it defines and nothing else.
+import ast
+import importlib.util
+import inspect
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+
+
+class _Capture(logging.Handler):
+    """Keeps every log record of the current invocation, to hand back to the runner."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        try:
+            exc = None
+            if record.exc_info:
+                exc = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            self.lines.append([record.created, record.levelname, record.getMessage(), exc])
+        except Exception:
+            self.handleError(record)
+
+
+_capture = _Capture()
+_root = logging.getLogger()
+_root.addHandler(_capture)
+_root.setLevel(logging.INFO)
+
+_state = {}
+_HARNESS_FILE = (lambda: None).__code__.co_filename
+
+
+class ActionError(Exception):
+    """A failure the runner reports with its kind, not as the script's own exception."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _main_arity_problem(main, kind):
+    try:
+        signature = inspect.signature(main)
+    except (TypeError, ValueError):
+        return None
+    try:
+        if kind == "REALTIME":
+            signature.bind(None, None)
+        else:
+            signature.bind()
+    except TypeError:
+        expected = "main(data, logger)" if kind == "REALTIME" else "main() with no parameters"
+        return "main%s has the wrong parameters: a %s action defines %s" % (
+            signature, "real-time" if kind == "REALTIME" else "scheduled", expected)
+    return None
+
+
+def check(root, kind, skip_dir):
+    """Checks a package without running any of its code: syntax of every .py file, and main's shape.
+
+    Returns None when it is fine, else [problem, message].
+    """
+    main_path = os.path.join(root, "main.py")
+    for folder, dirs, files in os.walk(root):
+        if skip_dir and os.path.abspath(folder) == os.path.abspath(skip_dir):
+            dirs[:] = []
+            continue
+        dirs.sort()
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                source = f.read()
+            try:
+                tree = ast.parse(source, filename=path)
+            except SyntaxError as e:
+                where = os.path.relpath(path, root)
+                return ["SYNTAX_ERROR", "%s, line %s: %s%s" % (
+                    where, e.lineno, e.msg, (": " + e.text.strip()) if e.text else "")]
+            if path == main_path:
+                problem = _check_main_tree(tree, kind)
+                if problem:
+                    return problem
+    return None
+
+
+def _check_main_tree(tree, kind):
+    defined = None
+    bound_otherwise = False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
+            defined = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                targets = [node.target.id]
+            else:
+                targets = [(a.asname or a.name).split(".")[0] for a in node.names]
+            if "main" in targets:
+                bound_otherwise = True
+    if defined is None:
+        if bound_otherwise:
+            return None
+        return ["NO_MAIN_FUNCTION", "main.py defines no function main: add 'def main(%s):'" % (
+            "data, logger" if kind == "REALTIME" else "")]
+    if isinstance(defined, ast.AsyncFunctionDef):
+        return ["WRONG_MAIN_SIGNATURE", "main is 'async def'; define it with plain 'def'"]
+    args = defined.args
+    positional = args.posonlyargs + args.args
+    required = len(positional) - len(args.defaults)
+    wants = 2 if kind == "REALTIME" else 0
+    fits = required <= wants and (len(positional) >= wants or args.vararg is not None)
+    if not fits:
+        expected = "main(data, logger)" if kind == "REALTIME" else "main() with no parameters"
+        got = ", ".join(a.arg for a in positional)
+        return ["WRONG_MAIN_SIGNATURE", "main(%s) has the wrong parameters: a %s action defines %s" % (
+            got, "real-time" if kind == "REALTIME" else "scheduled", expected)]
+    return None
+
+
+def prepare(root, extra_paths, kind, action_name):
+    """Imports main.py from the package folder. Returns None, or [problem, message]."""
+    sys.path[:0] = [root] + [p for p in extra_paths.split("\n") if p]
+    os.chdir(root)
+    spec = importlib.util.spec_from_file_location("main", os.path.join(root, "main.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["main"] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as e:
+        return ["SYNTAX_ERROR", "%s, line %s: %s" % (os.path.relpath(e.filename or "main.py", root), e.lineno, e.msg)]
+    except BaseException as e:
+        return ["IMPORT_FAILED", "main.py failed while it was imported: " + _describe(e) + "\n" + _traceback(e)]
+    finally:
+        _capture.lines = []
+    main = getattr(module, "main", None)
+    if not callable(main):
+        return ["NO_MAIN_FUNCTION", "main.py defines no function main"]
+    problem = _main_arity_problem(main, kind)
+    if problem:
+        return ["WRONG_MAIN_SIGNATURE", problem]
+    _state["main"] = main
+    _state["kind"] = kind
+    _state["logger"] = logging.getLogger("action." + action_name)
+    return None
+
+
+def run(data_json, env_json, max_output):
+    """One invocation. Returns ["ok", records, count, logs] or ["error", kind, message, traceback, logs].
+
+    records is every returned record as JSON, one per line (json.dumps never writes a raw newline).
+    """
+    os.environ.clear()
+    os.environ.update(json.loads(env_json))
+    _capture.lines = []
+    try:
+        if _state["kind"] == "REALTIME":
+            result = _state["main"](json.loads(data_json), _state["logger"])
+        else:
+            result = _state["main"]()
+        encoded = _encode(result, _state["kind"])
+        if len(encoded) > max_output:
+            raise ActionError("OUTPUT_TOO_LARGE", "main returned %d bytes of records, more than the limit of %d" % (
+                len(encoded), max_output))
+        count = 0 if not encoded else encoded.count("\n") + 1
+        return ["ok", encoded, count, _logs()]
+    except ActionError as e:
+        return ["error", e.kind, str(e), None, _logs()]
+    except MemoryError as e:
+        return ["error", "MEMORY_LIMIT", "the script ran out of memory: " + _describe(e), _traceback(e), _logs()]
+    except SystemExit as e:
+        return ["error", "EXITED", "the script called sys.exit(%s); return from main instead" % (
+            "" if e.code is None else repr(e.code)), None, _logs()]
+    except BaseException as e:
+        return ["error", "SCRIPT_ERROR", _describe(e), _traceback(e), _logs()]
+
+
+def _encode(result, kind):
+    if result is None and kind == "SCHEDULED":
+        return ""
+    if not isinstance(result, list):
+        raise ActionError("BAD_RETURN", "main returned %s; it must return a list of dicts%s" % (
+            _type_name(result), " (return [] for no records)" if result is None else ""))
+    parts = []
+    for i, record in enumerate(result):
+        if not isinstance(record, dict):
+            raise ActionError("BAD_RETURN", "main returned a list whose item [%d] is %s; every item must be a dict" % (
+                i, _type_name(record)))
+        try:
+            parts.append(json.dumps(record, allow_nan=False, ensure_ascii=False, separators=(",", ":")))
+        except (TypeError, ValueError):
+            raise ActionError("BAD_RETURN", "main returned a record that is not JSON: " + _first_non_json(record, "[%d]" % i))
+    return "\n".join(parts)
+
+
+def _first_non_json(value, path):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return "%s has the key %r (%s); keys must be strings" % (path, k, _type_name(k))
+            found = _first_non_json(v, "%s[%r]" % (path, k))
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _first_non_json(v, "%s[%d]" % (path, i))
+            if found:
+                return found
+        return None
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "%s is %r, which JSON cannot hold" % (path, value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    return "%s is %s, not a JSON value (str, int, float, bool, None, list or dict)" % (path, _type_name(value))
+
+
+def _type_name(value):
+    if value is None:
+        return "None"
+    return "a " + type(value).__name__
+
+
+def _describe(e):
+    text = str(e)
+    return type(e).__name__ + (": " + text if text else "")
+
+
+def _traceback(e):
+    # Drop the harness's own frame: the user's code starts below it.
+    tb = e.__traceback__
+    if tb is not None and tb.tb_frame.f_code.co_filename == _HARNESS_FILE:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(e), e, tb)).rstrip()
+
+
+def _logs():
+    lines = _capture.lines
+    _capture.lines = []
+    return json.dumps(lines, default=str)
+
+
+def install(target, requirements_json, index_args_json):
+    """Installs requirements into target with GraalPy's own pip. Returns [exit code, pip's output]."""
+    import contextlib
+    import ensurepip
+    import glob
+    import io
+    wheels = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))
+    if not wheels:
+        return [1, "GraalPy's bundled pip wheel was not found"]
+    sys.path.insert(0, wheels[0])
+    from pip._internal.cli.main import main as pip_main
+    out = io.StringIO()
+    args = ["install", "--no-input", "--disable-pip-version-check", "--no-cache-dir", "--progress-bar", "off",
+            "--no-compile", "--target", target] + json.loads(index_args_json) + json.loads(requirements_json)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            code = pip_main(args)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+    return [code or 0, out.getvalue()]

@@ -1,0 +1,132 @@
+package dev.streamactions.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SeedExampleTest {
+
+    @TempDir
+    static Path work;
+    static ActionRunner runner;
+
+    @BeforeAll
+    static void start() {
+        runner = ActionRunner.start(RunnerSettings.in(work));
+    }
+
+    @AfterAll
+    static void stop() {
+        runner.close();
+    }
+
+    @Test
+    void graalPyRunsWithItsJit() {
+        assertThat(runner.runtimeName())
+                .as("the JVM must start with JVMCI and the Graal compiler (see the README); interpreter-only is 8x slower")
+                .isNotEqualTo("Interpreted");
+        assertThat(runner.compilationEnabled()).isTrue();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void seedRealtimeActionReturnsTheDistinctSummary() throws Exception {
+        List<Map<String, Object>> records = SeedExamples.k8sRecords(12, 3);
+        try (LoadedAction action = runner.load(ActionSpec.realtime("real_time_action_script"), SeedExamples.realtimeZip())) {
+            ActionResult result = action.invoke(ActionInput.ofRecords(records));
+
+            assertThat(result.records()).hasSize(1);
+            Map<String, Object> summary = result.records().get(0);
+            assertThat(summary).containsEntry("distinct_pod_count", 3)
+                    .containsEntry("distinct_docker_count", 3)
+                    .containsEntry("distinct_pod_id_count", 3);
+            assertThat((List<Object>) summary.get("distinct_pod_names"))
+                    .containsExactlyInAnyOrder("checkout-0", "checkout-1", "checkout-2");
+            assertThat((List<Object>) summary.get("distinct_docker_ids"))
+                    .containsExactlyInAnyOrder("docker-1000", "docker-1001", "docker-1002");
+            assertThat((List<Object>) summary.get("distinct_pod_ids")).containsExactlyInAnyOrder("uid-0", "uid-1", "uid-2");
+            assertThat(result.logs()).extracting(LogLine::level, LogLine::message).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("INFO", "Starting transformation"),
+                    org.assertj.core.groups.Tuple.tuple("INFO", "Distinct pod names: 3, docker IDs: 3"));
+        }
+    }
+
+    @Test
+    void thresholdFromTheEnvironmentDecidesWhetherTheSummaryIsReturned() throws Exception {
+        byte[] zip = ActionZip.create()
+                .file("threshold/main.py", """
+                        import os
+                        from distinct import distinct
+
+                        def main(data, logger):
+                            threshold = int(os.environ.get("MIN_DISTINCT_THRESHOLD", "1"))
+                            names, count = distinct([item['kubernetes_pod_name'] for item in data])
+                            if count < threshold:
+                                logger.warning(f"only {count} distinct pods, below {threshold}")
+                                return []
+                            return [{"distinct_pod_names": sorted(names), "distinct_pod_count": count}]
+                        """)
+                .file("threshold/distinct.py", SeedExamples.DISTINCT_PY)
+                .bytes();
+        ActionInput input = ActionInput.ofRecords(SeedExamples.k8sRecords(20, 4));
+        ActionSpec spec = ActionSpec.realtime("threshold");
+
+        try (LoadedAction low = runner.load(spec.withEnvironment(Map.of("MIN_DISTINCT_THRESHOLD", "3")), zip);
+             LoadedAction high = runner.load(spec.withEnvironment(Map.of("MIN_DISTINCT_THRESHOLD", "5")), zip)) {
+            assertThat(low.invoke(input).records()).containsExactly(Map.of(
+                    "distinct_pod_names", List.of("checkout-0", "checkout-1", "checkout-2", "checkout-3"),
+                    "distinct_pod_count", 4));
+            ActionResult below = high.invoke(input);
+            assertThat(below.records()).isEmpty();
+            assertThat(below.logs()).extracting(LogLine::message).containsExactly("only 4 distinct pods, below 5");
+        }
+    }
+
+    @Test
+    void recordsKeepTheirOrderAndJsonTypesThroughTheRoundTrip() throws Exception {
+        byte[] zip = ActionZip.ofMain("""
+                def main(data, logger):
+                    return [dict(r, seen=True) for r in data]
+                """);
+        List<Map<String, Object>> records = List.of(
+                Map.of("n", 1, "f", 1.5, "s", "é ☃ \\n", "list", List.of(1, "a"), "nested", Map.of("x", -2)),
+                Map.of("big", 12345678901234L, "none", java.util.Collections.singletonMap("k", null)));
+        try (LoadedAction action = runner.load(ActionSpec.realtime("identity"), zip)) {
+            List<Map<String, Object>> out = action.invoke(ActionInput.ofRecords(records)).records();
+            assertThat(out).hasSize(2);
+            assertThat(out.get(0)).containsAllEntriesOf(records.get(0)).containsEntry("seen", true);
+            assertThat(out.get(1)).containsAllEntriesOf(records.get(1)).containsEntry("seen", true);
+        }
+    }
+
+    @Test
+    void concurrentInvocationsUseSeparateContexts() throws Exception {
+        byte[] zip = ActionZip.ofMain("""
+                import time
+                calls = 0
+                def main(data, logger):
+                    global calls
+                    calls += 1
+                    time.sleep(0.2)
+                    return [{"id": data[0]["id"], "calls_in_this_context": calls}]
+                """);
+        try (LoadedAction action = runner.load(ActionSpec.realtime("parallel"), zip)) {
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var first = pool.submit(() -> action.invoke(ActionInput.ofRecords(List.of(Map.of("id", 1)))));
+                var second = pool.submit(() -> action.invoke(ActionInput.ofRecords(List.of(Map.of("id", 2)))));
+                assertThat(first.get().records()).containsExactly(Map.of("id", 1, "calls_in_this_context", 1));
+                assertThat(second.get().records()).containsExactly(Map.of("id", 2, "calls_in_this_context", 1));
+            } finally {
+                pool.shutdown();
+            }
+            assertThat(action.contextsCreated()).isEqualTo(2);
+        }
+    }
+}
