@@ -1,12 +1,11 @@
 package dev.streamactions.runner.execution;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamactions.runner.ActionLoadException;
-import dev.streamactions.runner.ActionType;
 import dev.streamactions.runner.LogLine;
 import dev.streamactions.runner.sandbox.InvocationWatchdog;
 import dev.streamactions.runner.sandbox.SandboxedContexts;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +15,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.io.file.PathUtils;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -24,73 +28,105 @@ import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 
 /**
- * One warm GraalPy context with an action's {@code main.py} imported, ready to run it. Used by one thread
- * at a time (the pool hands it out); discarded after anything that may have left it in a bad state.
+ * One warm GraalPy context with an action's {@code main.py} imported, and the one thread that ever
+ * enters it.
+ *
+ * <p>A thread of its own, because Truffle compiles faster code for a context only one thread has
+ * entered, and because deep Python recursion needs a deeper Java stack than callers' threads (Kafka
+ * Streams' among them) have. Lent by the pool to one caller at a time; discarded after anything that
+ * may have left it in a bad state.
  */
 public final class ActionWorker implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Source HARNESS = harnessSource();
+    /** Enough Java stack for Python's recursion to end in RecursionError rather than run for seconds. */
+    private static final long STACK_BYTES = 16L << 20;
+    /** Marks a log record on the context's stderr (see harness.py). */
+    private static final char LOG_MARK = '\u001e';
+    private static final AtomicInteger THREADS = new AtomicInteger();
 
-    private final Context context;
-    private final Value run;
+    private final ExecutorService thread;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private final Path temp;
-    private final ByteArrayOutputStream out;
-    private final ByteArrayOutputStream err;
-    private boolean broken;
+    private Context context;
+    private Value run;
+    private volatile boolean broken;
 
-    private ActionWorker(Context context, Value run, Path temp, ByteArrayOutputStream out, ByteArrayOutputStream err) {
-        this.context = context;
-        this.run = run;
+    private ActionWorker(String actionName, Path temp) {
         this.temp = temp;
-        this.out = out;
-        this.err = err;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(null, r, "action-" + actionName + "-" + THREADS.incrementAndGet(), STACK_BYTES);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Creates a context, loads the harness and imports the action's main.py into it. */
     static ActionWorker start(Engine engine, ActionSource action, Path tempParent) throws ActionLoadException {
-        Path temp = createTemp(tempParent);
-        ActionWorker worker = null;
-        Context context = null;
+        ActionWorker worker = new ActionWorker(action.name(), createTemp(tempParent));
+        boolean started = false;
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            List<Path> readable = new ArrayList<>();
-            readable.add(action.root());
-            readable.addAll(action.libraryPaths());
-            context = SandboxedContexts.forAction(engine, readable, temp, action.allowNetwork(), out, err);
-            context.eval(HARNESS);
-            Value bindings = context.getBindings("python");
-            Value problem = bindings.getMember("prepare").execute(
-                    action.root().toString(),
-                    String.join("\n", action.libraryPaths().stream().map(Path::toString).toList()),
-                    action.type().name(),
-                    action.name());
-            if (!problem.isNull()) {
-                throw new ActionLoadException(ActionLoadException.Problem.valueOf(problem.getArrayElement(0).asString()),
-                        problem.getArrayElement(1).asString());
-            }
-            worker = new ActionWorker(context, bindings.getMember("run"), temp, out, err);
+            worker.onOwnThread(() -> {
+                worker.prepare(engine, action);
+                return null;
+            });
+            started = true;
             return worker;
-        } catch (PolyglotException e) {
-            throw new ActionLoadException(ActionLoadException.Problem.IMPORT_FAILED,
-                    "main.py could not be loaded: " + e.getMessage(), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ActionLoadException load) {
+                throw load;
+            }
+            if (e.getCause() instanceof PolyglotException polyglot) {
+                throw new ActionLoadException(ActionLoadException.Problem.IMPORT_FAILED,
+                        "main.py could not be loaded: " + polyglot.getMessage(), polyglot);
+            }
+            throw new IllegalStateException("cannot start a context", e.getCause());
         } finally {
-            if (worker == null) {
-                if (context != null) {
-                    context.close(true);
-                }
-                deleteQuietly(temp);
+            if (!started) {
+                worker.close();
             }
         }
     }
 
+    private void prepare(Engine engine, ActionSource action) throws ActionLoadException {
+        List<Path> readable = new ArrayList<>();
+        readable.add(action.root());
+        readable.addAll(action.libraryPaths());
+        context = SandboxedContexts.forAction(engine, readable, temp, action.allowNetwork(), out, err);
+        context.eval(HARNESS);
+        Value bindings = context.getBindings("python");
+        Value problem = bindings.getMember("prepare").execute(
+                action.root().toString(),
+                String.join("\n", action.libraryPaths().stream().map(Path::toString).toList()),
+                action.type().name(),
+                action.name(),
+                temp.toString(),
+                action.allowNetwork());
+        if (!problem.isNull()) {
+            throw new ActionLoadException(ActionLoadException.Problem.valueOf(problem.getArrayElement(0).asString()),
+                    problem.getArrayElement(1).asString());
+        }
+        run = bindings.getMember("run");
+    }
+
     /**
-     * Runs main once. The watchdog may cancel the context meanwhile; the caller asks {@link #broken()}
+     * Runs main once on the worker's thread, watched by the watchdog. The caller asks {@link #broken()}
      * afterwards and throws the worker away if so.
      */
     Outcome invoke(InvocationWatchdog watchdog, String dataJson, String envJson, long timeoutNanos,
                    long maxAllocatedBytes, long maxOutputBytes) {
+        try {
+            return onOwnThread(() -> invokeHere(watchdog, dataJson, envJson, timeoutNanos, maxAllocatedBytes, maxOutputBytes));
+        } catch (ExecutionException e) {
+            broken = true;
+            throw new IllegalStateException("the action's thread failed", e.getCause());
+        }
+    }
+
+    private Outcome invokeHere(InvocationWatchdog watchdog, String dataJson, String envJson, long timeoutNanos,
+                               long maxAllocatedBytes, long maxOutputBytes) {
         Value result;
         InvocationWatchdog.Verdict verdict;
         try (InvocationWatchdog.Watch watch = watchdog.watch(context, timeoutNanos, maxAllocatedBytes)) {
@@ -99,23 +135,21 @@ public final class ActionWorker implements AutoCloseable {
             } catch (PolyglotException e) {
                 broken = true;
                 watch.close();
-                return Outcome.crashed(e, watch.verdict(), printed());
+                return Outcome.crashed(e, watch.verdict(), drainLogs());
             }
             watch.close();
             verdict = watch.verdict();
         }
         if (verdict != InvocationWatchdog.Verdict.NONE) {
+            // The watchdog fired as main returned: the context is being cancelled, the result is void.
             broken = true;
-            return Outcome.crashed(null, verdict, printed());
+            return Outcome.crashed(null, verdict, drainLogs());
         }
-        List<LogLine> logs = new ArrayList<>(printed());
-        String status = result.getArrayElement(0).asString();
-        if (status.equals("ok")) {
-            logs.addAll(0, logLines(result.getArrayElement(3).asString()));
+        List<LogLine> logs = drainLogs();
+        if (result.getArrayElement(0).asString().equals("ok")) {
             String records = result.getArrayElement(1).asString();
             return Outcome.ok(records.isEmpty() ? List.of() : List.of(records.split("\n")), logs);
         }
-        logs.addAll(0, logLines(result.getArrayElement(4).asString()));
         String kind = result.getArrayElement(1).asString();
         if (kind.equals("MEMORY_LIMIT") || kind.equals("EXITED")) {
             broken = true;
@@ -129,12 +163,13 @@ public final class ActionWorker implements AutoCloseable {
         return broken;
     }
 
-    /** What the script printed since the last call, as log lines. */
-    private List<LogLine> printed() {
+    /** What the script logged and printed since the last call: log records and stderr, then stdout. */
+    private List<LogLine> drainLogs() {
         List<LogLine> lines = new ArrayList<>();
         Instant now = Instant.now();
+        drain(err).lines().forEach(line -> lines.add(line.indexOf(LOG_MARK) == 0
+                ? logRecord(line.substring(1)) : new LogLine(now, "STDERR", line, null)));
         drain(out).lines().forEach(line -> lines.add(new LogLine(now, "STDOUT", line, null)));
-        drain(err).lines().forEach(line -> lines.add(new LogLine(now, "STDERR", line, null)));
         return lines;
     }
 
@@ -146,27 +181,46 @@ public final class ActionWorker implements AutoCloseable {
         }
     }
 
-    private static List<LogLine> logLines(String json) {
+    private static LogLine logRecord(String json) {
         try {
-            List<LogLine> lines = new ArrayList<>();
-            for (JsonNode line : JSON.readTree(json)) {
-                double created = line.get(0).asDouble();
-                Instant time = Instant.ofEpochSecond((long) created, (long) ((created % 1) * 1_000_000_000));
-                lines.add(new LogLine(time, line.get(1).asText(), line.get(2).asText(),
-                        line.get(3).isNull() ? null : line.get(3).asText()));
-            }
-            return lines;
+            JsonNode line = JSON.readTree(json);
+            double created = line.get(0).asDouble();
+            Instant time = Instant.ofEpochSecond((long) created, (long) ((created % 1) * 1_000_000_000));
+            return new LogLine(time, line.get(1).asText(), line.get(2).asText(),
+                    line.get(3).isNull() ? null : line.get(3).asText());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private <T> T onOwnThread(Callable<T> task) throws ExecutionException {
+        var future = thread.submit(task);
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            // The caller is shutting down: stop the script, the worker is not reusable.
+            broken = true;
+            if (context != null) {
+                context.close(true);
+            }
+            Thread.currentThread().interrupt();
+            throw new ExecutionException("interrupted while the action ran", e);
         }
     }
 
     @Override
     public void close() {
         try {
-            context.close(true);
+            if (context != null) {
+                context.close(true);
+            }
         } finally {
-            deleteQuietly(temp);
+            thread.shutdownNow();
+            try {
+                PathUtils.deleteDirectory(temp);
+            } catch (IOException e) {
+                // A temp folder left behind is scratch space under the runner's tmp/; nothing reads it.
+            }
         }
     }
 
@@ -176,14 +230,6 @@ public final class ActionWorker implements AutoCloseable {
             return Files.createTempDirectory(parent, "ctx-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temp folder under " + parent, e);
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        try {
-            PathUtils.deleteDirectory(path);
-        } catch (IOException e) {
-            // A temp folder left behind is cleaned with the runner's work folder; nothing depends on it.
         }
     }
 

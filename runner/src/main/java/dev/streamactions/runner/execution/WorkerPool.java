@@ -101,6 +101,12 @@ public final class WorkerPool implements AutoCloseable {
             return new ActionRunException(Failure.EXITED, "the script ended its interpreter with os._exit("
                     + crash.getExitStatus() + "); return from main instead", null, outcome.logs(), elapsed, crash);
         }
+        if (crash != null && crash.isHostException()) {
+            // GraalPy lets some of the sandbox's refusals (a thread, a name lookup without network) escape as
+            // host errors rather than Python exceptions: the script did something its action may not do.
+            return new ActionRunException(Failure.SCRIPT_ERROR, "the sandbox refused what the script tried: "
+                    + crash.getMessage(), null, outcome.logs(), elapsed, crash);
+        }
         if (crash != null && crash.isResourceExhausted()) {
             return new ActionRunException(Failure.MEMORY_LIMIT, "the script exhausted a resource: " + crash.getMessage(),
                     null, outcome.logs(), elapsed, crash);

@@ -12,19 +12,26 @@ import time
 import traceback
 
 
+# Log records go to the runner as they happen, on the context's stderr, one JSON line each behind an
+# ASCII record separator: so the lines logged before a timeout or a crash are not lost with the context.
+_LOG_MARK = "\x1e"
+_channel = sys.__stderr__
+
+
 class _Capture(logging.Handler):
-    """Keeps every log record of the current invocation, to hand back to the runner."""
+    """Hands every log record to the runner as it is logged."""
 
     def __init__(self):
         super().__init__(logging.DEBUG)
-        self.lines = []
 
     def emit(self, record):
         try:
             exc = None
             if record.exc_info:
-                exc = "".join(traceback.format_exception(*record.exc_info)).rstrip()
-            self.lines.append([record.created, record.levelname, record.getMessage(), exc])
+                exc = _strip_root("".join(traceback.format_exception(*record.exc_info)).rstrip())
+            _channel.write(_LOG_MARK + json.dumps([record.created, record.levelname, record.getMessage(), exc],
+                                                  default=str) + "\n")
+            _channel.flush()
         except Exception:
             self.handleError(record)
 
@@ -129,10 +136,52 @@ def _check_main_tree(tree, kind):
     return None
 
 
-def prepare(root, extra_paths, kind, action_name):
+# The highest recursion limit a script may set: deeper Python recursion needs more Java stack than the
+# runner's threads have, and GraalPy takes seconds to unwind an overflow; at this depth it fails fast.
+MAX_RECURSION_LIMIT = 8000
+_set_recursion_limit = sys.setrecursionlimit
+
+
+def _bounded_recursion_limit(limit):
+    _set_recursion_limit(min(int(limit), MAX_RECURSION_LIMIT))
+
+
+def _refuse(what, fix):
+    def refuse(*args, **kwargs):
+        raise PermissionError(1, "%s: %s" % (what, fix))
+    return refuse
+
+
+def _lock_down(allow_network):
+    """Turns the sandbox's refusals into Python exceptions that say why, and that scripts can catch.
+
+    The JVM enforces each of these anyway; without this a script would see an internal error instead.
+    """
+    import _thread
+    import socket
+    import threading
+    sys.setrecursionlimit = _bounded_recursion_limit
+    no_threads = _refuse("actions cannot start threads", "do the work in main")
+    _thread.start_new_thread = no_threads
+    _thread.start_new = no_threads
+    threading._start_new_thread = no_threads
+    if not allow_network:
+        no_network = _refuse("network access is off for this action", "allow network in the action's configuration")
+        socket.getaddrinfo = no_network
+        socket.create_connection = no_network
+        socket.socket.connect = no_network
+        socket.socket.connect_ex = no_network
+
+
+def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network):
     """Imports main.py from the package folder. Returns None, or [problem, message]."""
+    import tempfile
+    _lock_down(allow_network)
+    _state["root"] = root
     sys.path[:0] = [root] + [p for p in extra_paths.split("\n") if p]
     os.chdir(root)
+    # The script's environment is exactly the action's (no TMPDIR), so point tempfile at its folder directly.
+    tempfile.tempdir = temp_dir
     spec = importlib.util.spec_from_file_location("main", os.path.join(root, "main.py"))
     module = importlib.util.module_from_spec(spec)
     sys.modules["main"] = module
@@ -142,8 +191,6 @@ def prepare(root, extra_paths, kind, action_name):
         return ["SYNTAX_ERROR", "%s, line %s: %s" % (os.path.relpath(e.filename or "main.py", root), e.lineno, e.msg)]
     except BaseException as e:
         return ["IMPORT_FAILED", "main.py failed while it was imported: " + _describe(e) + "\n" + _traceback(e)]
-    finally:
-        _capture.lines = []
     main = getattr(module, "main", None)
     if not callable(main):
         return ["NO_MAIN_FUNCTION", "main.py defines no function main"]
@@ -157,13 +204,12 @@ def prepare(root, extra_paths, kind, action_name):
 
 
 def run(data_json, env_json, max_output):
-    """One invocation. Returns ["ok", records, count, logs] or ["error", kind, message, traceback, logs].
+    """One invocation. Returns ["ok", records, count] or ["error", kind, message, traceback].
 
     records is every returned record as JSON, one per line (json.dumps never writes a raw newline).
     """
     os.environ.clear()
     os.environ.update(json.loads(env_json))
-    _capture.lines = []
     try:
         if _state["kind"] == "REALTIME":
             result = _state["main"](json.loads(data_json), _state["logger"])
@@ -174,16 +220,16 @@ def run(data_json, env_json, max_output):
             raise ActionError("OUTPUT_TOO_LARGE", "main returned %d bytes of records, more than the limit of %d" % (
                 len(encoded), max_output))
         count = 0 if not encoded else encoded.count("\n") + 1
-        return ["ok", encoded, count, _logs()]
+        return ["ok", encoded, count]
     except ActionError as e:
-        return ["error", e.kind, str(e), None, _logs()]
+        return ["error", e.kind, str(e), None]
     except MemoryError as e:
-        return ["error", "MEMORY_LIMIT", "the script ran out of memory: " + _describe(e), _traceback(e), _logs()]
+        return ["error", "MEMORY_LIMIT", "the script ran out of memory: " + _describe(e), _traceback(e)]
     except SystemExit as e:
         return ["error", "EXITED", "the script called sys.exit(%s); return from main instead" % (
-            "" if e.code is None else repr(e.code)), None, _logs()]
+            "" if e.code is None else repr(e.code)), None]
     except BaseException as e:
-        return ["error", "SCRIPT_ERROR", _describe(e), _traceback(e), _logs()]
+        return ["error", "SCRIPT_ERROR", _describe(e), _traceback(e)]
 
 
 def _encode(result, kind):
@@ -242,13 +288,13 @@ def _traceback(e):
     tb = e.__traceback__
     if tb is not None and tb.tb_frame.f_code.co_filename == _HARNESS_FILE:
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(e), e, tb)).rstrip()
+    return _strip_root("".join(traceback.format_exception(type(e), e, tb)).rstrip())
 
 
-def _logs():
-    lines = _capture.lines
-    _capture.lines = []
-    return json.dumps(lines, default=str)
+def _strip_root(text):
+    # Tracebacks name the package's files as the user knows them (main.py), not by the host's path.
+    root = _state.get("root")
+    return text.replace(root + os.sep, "") if root else text
 
 
 def install(target, requirements_json, index_args_json):
