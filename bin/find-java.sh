@@ -39,7 +39,7 @@ find_java() {
             _actions_use_java "$candidate" "$major"
             return 0
         fi
-        seen="$seen $candidate ($major)"
+        _actions_seen "$candidate" "$major"
     done
 
     for candidate in /usr/lib/jvm/*/bin/java; do
@@ -49,7 +49,7 @@ find_java() {
             best=$candidate
             best_major=$major
         elif [ "$major" -lt "$ACTIONS_MIN_JAVA" ]; then
-            seen="$seen $candidate ($major)"
+            _actions_seen "$candidate" "$major"
         fi
     done
     if [ -n "$best" ]; then
@@ -60,6 +60,16 @@ find_java() {
     echo "error: no Java $ACTIONS_MIN_JAVA or newer found (looked at JAVA_HOME, java on the PATH and /usr/lib/jvm/*;" \
         "found:${seen:- none}); install a JDK $ACTIONS_MIN_JAVA+ and set JAVA_HOME to it" >&2
     return 1
+}
+
+# Adds a too-old java to the list the error names, once per real binary.
+_actions_seen() {
+    local real
+    real=$(readlink -f "$1" 2>/dev/null || printf '%s\n' "$1")
+    case "$seen" in
+        *" $real ("*) ;;
+        *) seen="$seen $real ($2)" ;;
+    esac
 }
 
 _actions_use_java() {
