@@ -27,7 +27,7 @@ public final class ActionsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: 'test' or 'start' (see 'actions --help')");
+        throw new ParameterException(spec.commandLine(), "missing command: 'test' or 'start'");
     }
 
     /** The command line with the handlers that keep every error to one line. */

@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
         footer = {"",
             "Environment:",
             "  ACTIONS_WORK_DIR   the runner's work folder, as --work-dir",
-            "  ACTIONS_LOG_LEVEL  the level of the tool's own log lines on stderr (default INFO)"})
+            "  ACTIONS_LOG_LEVEL  level of the tool's own lines on stderr (INFO)"})
 final class TestCommand implements Callable<Integer> {
 
     static final String WORK_DIR_ENV = "ACTIONS_WORK_DIR";

@@ -189,6 +189,15 @@ class TestCommandTest {
     }
 
     @Test
+    void noCommandIsOneLine() {
+        Run run = Cli.run();
+
+        assertThat(run.exitCode()).isEqualTo(ActionsCommand.USAGE);
+        assertThat(run.stderrLines()).singleElement(InstanceOfAssertFactories.STRING)
+                .isEqualTo("error: missing command: 'test' or 'start' (see 'actions --help')");
+    }
+
+    @Test
     void startSaysItIsNotBuiltYet() {
         Run run = Cli.run("start");
 
