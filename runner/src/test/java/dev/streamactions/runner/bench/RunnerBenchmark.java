@@ -492,7 +492,7 @@ public final class RunnerBenchmark {
             return;
         }
         double r = a / b;
-        say("- %-40s %-20s %6.2f%s", title, variant, r,
+        say("- %-40s %-20s %7.3f%s", title, variant, r,
                 goal ? (r >= 1.0 ? "   goal >= 1.0: MET" : "   goal >= 1.0: NOT MET") : "");
     }
 
