@@ -63,6 +63,9 @@ public final class ActionRunner implements AutoCloseable {
         }
         Engine engine = Engine.newBuilder("python")
                 .option("engine.WarnInterpreterOnly", "false")
+                // The caller's own options may be experimental ones, such as engine.Compilation.
+                .allowExperimentalOptions(!settings.engineOptions().isEmpty())
+                .options(settings.engineOptions())
                 .build();
         ActionRunner runner = new ActionRunner(settings, engine);
         if (!runner.compilationEnabled()) {

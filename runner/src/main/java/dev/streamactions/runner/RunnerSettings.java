@@ -3,6 +3,7 @@ package dev.streamactions.runner;
 import dev.streamactions.runner.dependencies.PackageIndex;
 import dev.streamactions.runner.packaging.PackageLimits;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -14,9 +15,15 @@ import java.util.Objects;
  *                             action run at once
  * @param packageLimits        what an uploaded ZIP may unpack to
  * @param packageIndex         where {@code pyproject.toml} dependencies come from
+ * @param engineOptions        extra options for the shared polyglot {@code Engine}, applied as given by
+ *                             {@code Engine.Builder.option}, for example {@code engine.Compilation=false} to
+ *                             run GraalPy interpreter-only for comparisons (then
+ *                             {@link ActionRunner#compilationEnabled()}, which reports what the runtime
+ *                             supports, still says true); empty by default. Experimental options are
+ *                             allowed when any are given; an unknown option fails {@link ActionRunner#start}.
  */
 public record RunnerSettings(Path workDir, int maxContextsPerAction, PackageLimits packageLimits,
-                             PackageIndex packageIndex) {
+                             PackageIndex packageIndex, Map<String, String> engineOptions) {
 
     public RunnerSettings {
         Objects.requireNonNull(workDir, "workDir");
@@ -25,6 +32,12 @@ public record RunnerSettings(Path workDir, int maxContextsPerAction, PackageLimi
         }
         Objects.requireNonNull(packageLimits, "packageLimits");
         Objects.requireNonNull(packageIndex, "packageIndex");
+        engineOptions = Map.copyOf(engineOptions);
+    }
+
+    /** Settings without extra engine options. */
+    public RunnerSettings(Path workDir, int maxContextsPerAction, PackageLimits packageLimits, PackageIndex packageIndex) {
+        this(workDir, maxContextsPerAction, packageLimits, packageIndex, Map.of());
     }
 
     /** Defaults: one context per core, default package limits, pip's default index. */
@@ -34,14 +47,19 @@ public record RunnerSettings(Path workDir, int maxContextsPerAction, PackageLimi
     }
 
     public RunnerSettings withMaxContextsPerAction(int value) {
-        return new RunnerSettings(workDir, value, packageLimits, packageIndex);
+        return new RunnerSettings(workDir, value, packageLimits, packageIndex, engineOptions);
     }
 
     public RunnerSettings withPackageLimits(PackageLimits value) {
-        return new RunnerSettings(workDir, maxContextsPerAction, value, packageIndex);
+        return new RunnerSettings(workDir, maxContextsPerAction, value, packageIndex, engineOptions);
     }
 
     public RunnerSettings withPackageIndex(PackageIndex value) {
-        return new RunnerSettings(workDir, maxContextsPerAction, packageLimits, value);
+        return new RunnerSettings(workDir, maxContextsPerAction, packageLimits, value, engineOptions);
+    }
+
+    /** Replaces the extra engine options (see {@link #engineOptions()}). */
+    public RunnerSettings withEngineOptions(Map<String, String> value) {
+        return new RunnerSettings(workDir, maxContextsPerAction, packageLimits, packageIndex, value);
     }
 }
