@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.graalvm.polyglot.Engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,26 +35,32 @@ public final class ActionRunner implements AutoCloseable {
     /** The name Truffle gives its fallback runtime, which has no JIT. */
     private static final String INTERPRETER_ONLY = "Interpreted";
 
+    private static Engine processEngine;
+
     private final RunnerSettings settings;
     private final Engine engine;
+    private final boolean ownEngine;
     private final InvocationWatchdog watchdog = new InvocationWatchdog();
     private final PackageUnpacker unpacker;
     private final DependencyInstaller installer;
     private final PackageChecker checker;
 
-    private ActionRunner(RunnerSettings settings, Engine engine) {
+    private ActionRunner(RunnerSettings settings, Engine engine, boolean ownEngine) {
         this.settings = settings;
         this.engine = engine;
+        this.ownEngine = ownEngine;
         Path work = settings.workDir().toAbsolutePath();
         this.unpacker = new PackageUnpacker(work.resolve("packages"), settings.packageLimits());
         this.checker = new PackageChecker(engine, work.resolve("tmp"));
-        this.installer = new DependencyInstaller(engine, PackageChecker.harness(), work.resolve("site-packages"),
+        // pip runs on the process's engine whatever this runner's engine is: its context lives as long.
+        this.installer = new DependencyInstaller(processEngine(), PackageChecker.harness(), work.resolve("site-packages"),
                 settings.packageIndex());
     }
 
     /**
-     * Starts the shared engine. It warns, and {@link #compilationEnabled()} is false, when the JVM was not
-     * started with the flags that turn GraalPy's JIT on (see the README).
+     * Starts a runner on the process's shared engine (or on an engine of its own when the settings give
+     * engine options). It warns, and {@link #compilationEnabled()} is false, when the JVM was not started
+     * with the flags that turn GraalPy's JIT on (see the README).
      */
     public static ActionRunner start(RunnerSettings settings) {
         try {
@@ -61,24 +68,46 @@ public final class ActionRunner implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the runner's work folder " + settings.workDir(), e);
         }
-        Engine engine = Engine.newBuilder("python")
-                .option("engine.WarnInterpreterOnly", "false")
-                // The caller's own options may be experimental ones, such as engine.Compilation.
-                .allowExperimentalOptions(!settings.engineOptions().isEmpty())
-                .options(settings.engineOptions())
-                .build();
-        ActionRunner runner = new ActionRunner(settings, engine);
+        boolean ownEngine = !settings.engineOptions().isEmpty();
+        Engine engine = ownEngine ? newEngine(settings.engineOptions()) : processEngine();
+        ActionRunner runner = new ActionRunner(settings, engine, ownEngine);
         if (!runner.compilationEnabled()) {
-            LOG.warn("GraalPy runs without its JIT (runtime: {}), about 8x slower: start the JVM with the flags of the "
-                    + "README (JVMCI, the Graal compiler on the upgrade module path, GraalVM jars on the module path)",
-                    engine.getImplementationName());
+            LOG.warn("GraalPy runs without its JIT (runtime: {}, engine options: {}), about 8x slower: start the JVM "
+                    + "with the flags of the README (JVMCI, the Graal compiler on the upgrade module path, GraalVM jars "
+                    + "on the module path)", engine.getImplementationName(), settings.engineOptions());
         }
         return runner;
     }
 
-    /** Whether GraalPy compiles hot Python code to machine code (false on Truffle's fallback runtime). */
+    /**
+     * The engine every runner of this process shares: compiled Python code, and the Python home's parsed
+     * modules, are kept per engine, so one engine means one warm-up.
+     */
+    private static synchronized Engine processEngine() {
+        if (processEngine == null) {
+            Engine engine = newEngine(Map.of());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> engine.close(true), "graalpy-engine-close"));
+            processEngine = engine;
+        }
+        return processEngine;
+    }
+
+    private static Engine newEngine(Map<String, String> options) {
+        return Engine.newBuilder("python")
+                .option("engine.WarnInterpreterOnly", "false")
+                // The caller's own options may be experimental ones, such as engine.Compilation.
+                .allowExperimentalOptions(!options.isEmpty())
+                .options(options)
+                .build();
+    }
+
+    /**
+     * Whether GraalPy compiles hot Python code to machine code: false on Truffle's fallback runtime, and
+     * when the settings turn compilation off ({@code engine.Compilation=false}).
+     */
     public boolean compilationEnabled() {
-        return !INTERPRETER_ONLY.equals(engine.getImplementationName());
+        return !INTERPRETER_ONLY.equals(engine.getImplementationName())
+                && !"false".equals(settings.engineOptions().get("engine.Compilation"));
     }
 
     /** The Truffle runtime's name: "GraalVM CE" with the JIT, "Interpreted" without. */
@@ -115,7 +144,7 @@ public final class ActionRunner implements AutoCloseable {
     }
 
     private LoadedAction load(ActionSpec spec, ActionPackage pkg) throws ActionLoadException {
-        checker.check(pkg, spec.type());
+        // The pool's first context checks the package before it imports main.py: one context, not two.
         List<Path> libraries = new ArrayList<>();
         if (pkg.dependencies() != null) {
             libraries.add(pkg.dependencies());
@@ -136,9 +165,12 @@ public final class ActionRunner implements AutoCloseable {
         return new LoadedAction(spec, pkg, pool, watchdog);
     }
 
+    /** Stops the watchdog; the shared engine lives until the process ends, an own engine is closed. */
     @Override
     public void close() {
         watchdog.close();
-        engine.close();
+        if (ownEngine) {
+            engine.close();
+        }
     }
 }

@@ -15,12 +15,11 @@ import java.util.Objects;
  *                             action run at once
  * @param packageLimits        what an uploaded ZIP may unpack to
  * @param packageIndex         where {@code pyproject.toml} dependencies come from
- * @param engineOptions        extra options for the shared polyglot {@code Engine}, applied as given by
+ * @param engineOptions        options for a polyglot {@code Engine} of this runner's own, as given to
  *                             {@code Engine.Builder.option}, for example {@code engine.Compilation=false} to
- *                             run GraalPy interpreter-only for comparisons (then
- *                             {@link ActionRunner#compilationEnabled()}, which reports what the runtime
- *                             supports, still says true); empty by default. Experimental options are
- *                             allowed when any are given; an unknown option fails {@link ActionRunner#start}.
+ *                             run GraalPy interpreter-only for comparisons; empty by default, and then the
+ *                             runner uses the process's shared engine. Experimental options are allowed
+ *                             when any are given; an unknown option fails {@link ActionRunner#start}.
  */
 public record RunnerSettings(Path workDir, int maxContextsPerAction, PackageLimits packageLimits,
                              PackageIndex packageIndex, Map<String, String> engineOptions) {

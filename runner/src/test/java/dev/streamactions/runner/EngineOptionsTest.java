@@ -28,6 +28,7 @@ class EngineOptionsTest {
                 .withEngineOptions(Map.of("engine.Compilation", "false")));
              LoadedAction action = runner.load(ActionSpec.realtime("echo"),
                      ActionZip.ofMain("def main(data, logger):\n    return data\n"))) {
+            assertThat(runner.compilationEnabled()).isFalse();
             assertThat(action.invoke(ActionInput.ofRecords(List.of(Map.of("n", 1)))).records())
                     .containsExactly(Map.of("n", 1));
         }

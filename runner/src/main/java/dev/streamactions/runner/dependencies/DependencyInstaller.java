@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * hash under the cache folder, shared by every action that declares the same set and kept across
  * restarts. pip installs into a fresh staging folder that is renamed into place only when pip succeeded,
  * so a failed or interrupted install is never reused. A file lock keeps two processes sharing the cache
- * from installing the same set at once.
+ * from installing the same set at once. pip runs in one context kept for the whole process, one install
+ * at a time: GraalPy lets only one context per process load native modules, and pip needs some (see
+ * {@link SandboxedContexts#forInstaller}).
  */
 public final class DependencyInstaller {
 
@@ -53,6 +55,10 @@ public final class DependencyInstaller {
     private final Path cache;
     private final PackageIndex index;
     private final Map<String, ReentrantLock> installing = new ConcurrentHashMap<>();
+
+    private static final ByteArrayOutputStream PIP_OUTPUT = new ByteArrayOutputStream();
+    /** The process's pip context, on the engine of the first installer; guarded by the class. */
+    private static Context pip;
 
     public DependencyInstaller(Engine engine, Source harness, Path cache, PackageIndex index) {
         this.engine = engine;
@@ -85,16 +91,25 @@ public final class DependencyInstaller {
     }
 
     private void install(List<String> requirements, Path target) throws ActionLoadException, IOException {
+        synchronized (DependencyInstaller.class) {
+            installWithPip(requirements, target);
+        }
+    }
+
+    private void installWithPip(List<String> requirements, Path target) throws ActionLoadException, IOException {
         Path staging = cache.resolve(".staging-" + UUID.randomUUID());
         long started = System.nanoTime();
         LOG.info("installing {} from {} into {}", requirements, index, target);
-        ByteArrayOutputStream output = new ByteArrayOutputStream();
-        try (Context context = SandboxedContexts.forInstaller(engine, output)) {
-            context.eval(harness);
-            Value result = context.getBindings("python").getMember("install").execute(
+        try {
+            if (pip == null) {
+                pip = SandboxedContexts.forInstaller(engine, PIP_OUTPUT);
+                pip.eval(harness);
+            }
+            PIP_OUTPUT.reset();
+            Value result = pip.getBindings("python").getMember("install").execute(
                     staging.toString(), JSON.writeValueAsString(requirements), JSON.writeValueAsString(index.pipArguments()));
             int code = result.getArrayElement(0).asInt();
-            String log = result.getArrayElement(1).asString() + output.toString(StandardCharsets.UTF_8);
+            String log = result.getArrayElement(1).asString() + PIP_OUTPUT.toString(StandardCharsets.UTF_8);
             if (code != 0) {
                 throw new ActionLoadException(DEPENDENCY_INSTALL_FAILED, "pip could not install " + requirements
                         + " from " + index + " (exit code " + code + "): " + lastLines(log, 6));

@@ -63,13 +63,19 @@ public final class ActionWorker implements AutoCloseable {
         });
     }
 
-    /** Creates a context, loads the harness and imports the action's main.py into it. */
-    static ActionWorker start(Engine engine, ActionSource action, Path tempParent) throws ActionLoadException {
+    /**
+     * Creates a context, loads the harness and imports the action's main.py into it.
+     *
+     * @param check whether to check the package's Python first (see {@link PackageChecker}); the first
+     *              worker of a pool does, in its own context, so that loading costs one context
+     */
+    static ActionWorker start(Engine engine, ActionSource action, Path tempParent, boolean check)
+            throws ActionLoadException {
         ActionWorker worker = new ActionWorker(action.name(), createTemp(tempParent));
         boolean started = false;
         try {
             worker.onOwnThread(() -> {
-                worker.prepare(engine, action);
+                worker.prepare(engine, action, check);
                 return null;
             });
             started = true;
@@ -90,7 +96,7 @@ public final class ActionWorker implements AutoCloseable {
         }
     }
 
-    private void prepare(Engine engine, ActionSource action) throws ActionLoadException {
+    private void prepare(Engine engine, ActionSource action, boolean check) throws ActionLoadException {
         List<Path> readable = new ArrayList<>();
         readable.add(action.root());
         readable.addAll(action.libraryPaths());
@@ -103,7 +109,8 @@ public final class ActionWorker implements AutoCloseable {
                 action.type().name(),
                 action.name(),
                 temp.toString(),
-                action.allowNetwork());
+                action.allowNetwork(),
+                check);
         if (!problem.isNull()) {
             throw new ActionLoadException(ActionLoadException.Problem.valueOf(problem.getArrayElement(0).asString()),
                     problem.getArrayElement(1).asString());

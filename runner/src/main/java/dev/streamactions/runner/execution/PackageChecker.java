@@ -46,9 +46,7 @@ public final class PackageChecker {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         try (Context context = SandboxedContexts.forAction(engine, List.of(pkg.root()), temp, false, sink, sink)) {
             context.eval(ActionWorker.HARNESS);
-            Value problem = context.getBindings("python").getMember("check").execute(
-                    pkg.root().toString(), type.name(),
-                    pkg.dependencies() == null ? null : pkg.dependencies().toString());
+            Value problem = context.getBindings("python").getMember("check").execute(pkg.root().toString(), type.name());
             if (!problem.isNull()) {
                 throw new ActionLoadException(ActionLoadException.Problem.valueOf(problem.getArrayElement(0).asString()),
                         problem.getArrayElement(1).asString());

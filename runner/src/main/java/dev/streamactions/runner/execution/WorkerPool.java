@@ -158,6 +158,7 @@ public final class WorkerPool implements AutoCloseable {
         private final Engine engine;
         private final ActionSource action;
         private final Path tempParent;
+        private final java.util.concurrent.atomic.AtomicBoolean checked = new java.util.concurrent.atomic.AtomicBoolean();
 
         Factory(Engine engine, ActionSource action, Path tempParent) {
             this.engine = engine;
@@ -167,7 +168,7 @@ public final class WorkerPool implements AutoCloseable {
 
         @Override
         public ActionWorker create() throws ActionLoadException {
-            return ActionWorker.start(engine, action, tempParent);
+            return ActionWorker.start(engine, action, tempParent, checked.compareAndSet(false, true));
         }
 
         @Override

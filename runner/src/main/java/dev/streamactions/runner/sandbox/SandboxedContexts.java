@@ -57,7 +57,10 @@ public final class SandboxedContexts {
 
     /**
      * A context for GraalPy's pip, which installs wheels into {@code target}. It runs pip's code, not the
-     * user's (installing a wheel executes none of it), reading the wheel folder and the network.
+     * user's (installing a wheel executes none of it), reading the wheel folder and the network. pip needs
+     * some of GraalPy's native modules (pyexpat, termios), and GraalPy lets only one context per process
+     * load native modules: so there is one installer context per process, and actions' contexts never
+     * load native code.
      */
     public static Context forInstaller(Engine engine, OutputStream out) {
         return base(engine, out, out)
@@ -66,6 +69,7 @@ public final class SandboxedContexts {
                         .allowHostSocketAccess(true)
                         .build())
                 .allowCreateThread(true)
+                .allowNativeAccess(true)
                 .build();
     }
 

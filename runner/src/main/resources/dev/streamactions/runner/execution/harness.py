@@ -1,15 +1,13 @@
 # The runner's side of every action context: loads the action's main.py, calls main with real lists and
 # dicts, captures what the script logs, and checks what it returns. Evaluated once per context, before
 # any code of the action; the runner calls the functions it defines and nothing else.
-import ast
-import importlib.util
-import inspect
+#
+# Every context pays for what this file imports (GraalPy runs each module's code again per context), so
+# it imports only what every run needs; the rest is imported where it is used.
 import json
 import logging
 import os
 import sys
-import time
-import traceback
 
 
 # Log records go to the runner as they happen, on the context's stderr, one JSON line each behind an
@@ -28,6 +26,7 @@ class _Capture(logging.Handler):
         try:
             exc = None
             if record.exc_info:
+                import traceback
                 exc = _strip_root("".join(traceback.format_exception(*record.exc_info)).rstrip())
             _channel.write(_LOG_MARK + json.dumps([record.created, record.levelname, record.getMessage(), exc],
                                                   default=str) + "\n")
@@ -54,30 +53,37 @@ class ActionError(Exception):
 
 
 def _main_arity_problem(main, kind):
-    try:
-        signature = inspect.signature(main)
-    except (TypeError, ValueError):
+    """Whether main accepts the call its type makes; None for callables that are not plain functions."""
+    code = getattr(main, "__code__", None)
+    if code is None or type(main).__name__ != "function":
         return None
-    try:
-        if kind == "REALTIME":
-            signature.bind(None, None)
-        else:
-            signature.bind()
-    except TypeError:
-        expected = "main(data, logger)" if kind == "REALTIME" else "main() with no parameters"
-        return "main%s has the wrong parameters: a %s action defines %s" % (
-            signature, "real-time" if kind == "REALTIME" else "scheduled", expected)
-    return None
+    positional = code.co_argcount
+    required = positional - len(main.__defaults__ or ())
+    has_varargs = bool(code.co_flags & 0x04)
+    required_keywords = code.co_kwonlyargcount - len(main.__kwdefaults__ or {})
+    return _arity_problem(list(code.co_varnames[:positional]), required, has_varargs, required_keywords, kind)
 
 
-def check(root, kind, skip_dir):
-    """Checks a package without running any of its code: syntax of every .py file, and main's shape.
+def _arity_problem(names, required, has_varargs, required_keywords, kind):
+    wants = 2 if kind == "REALTIME" else 0
+    if required <= wants and (len(names) >= wants or has_varargs) and required_keywords == 0:
+        return None
+    expected = "main(data, logger)" if kind == "REALTIME" else "main() with no parameters"
+    return "main(%s) has the wrong parameters: a %s action defines %s" % (
+        ", ".join(names), "real-time" if kind == "REALTIME" else "scheduled", expected)
+
+
+def check(root, kind):
+    """Checks a package without running any of its code: syntax of every .py file (but those of its
+    dependencies/ folder, which are third-party code), and main's shape.
 
     Returns None when it is fine, else [problem, message].
     """
+    skip_dir = os.path.join(root, "dependencies")
+    import ast
     main_path = os.path.join(root, "main.py")
     for folder, dirs, files in os.walk(root):
-        if skip_dir and os.path.abspath(folder) == os.path.abspath(skip_dir):
+        if os.path.abspath(folder) == os.path.abspath(skip_dir):
             dirs[:] = []
             continue
         dirs.sort()
@@ -101,21 +107,20 @@ def check(root, kind, skip_dir):
 
 
 def _check_main_tree(tree, kind):
+    import ast
     defined = None
     bound_otherwise = False
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
             defined = node
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)):
-            targets = []
             if isinstance(node, ast.Assign):
                 targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                targets = [node.target.id]
+            elif isinstance(node, ast.AnnAssign):
+                targets = [node.target.id] if isinstance(node.target, ast.Name) else []
             else:
                 targets = [(a.asname or a.name).split(".")[0] for a in node.names]
-            if "main" in targets:
-                bound_otherwise = True
+            bound_otherwise = bound_otherwise or "main" in targets
     if defined is None:
         if bound_otherwise:
             return None
@@ -125,15 +130,10 @@ def _check_main_tree(tree, kind):
         return ["WRONG_MAIN_SIGNATURE", "main is 'async def'; define it with plain 'def'"]
     args = defined.args
     positional = args.posonlyargs + args.args
-    required = len(positional) - len(args.defaults)
-    wants = 2 if kind == "REALTIME" else 0
-    fits = required <= wants and (len(positional) >= wants or args.vararg is not None)
-    if not fits:
-        expected = "main(data, logger)" if kind == "REALTIME" else "main() with no parameters"
-        got = ", ".join(a.arg for a in positional)
-        return ["WRONG_MAIN_SIGNATURE", "main(%s) has the wrong parameters: a %s action defines %s" % (
-            got, "real-time" if kind == "REALTIME" else "scheduled", expected)]
-    return None
+    required_keywords = sum(1 for d in args.kw_defaults if d is None)
+    problem = _arity_problem([a.arg for a in positional], len(positional) - len(args.defaults),
+                             args.vararg is not None, required_keywords, kind)
+    return ["WRONG_MAIN_SIGNATURE", problem] if problem else None
 
 
 # The highest recursion limit a script may set: deeper Python recursion needs more Java stack than the
@@ -152,41 +152,57 @@ def _refuse(what, fix):
     return refuse
 
 
+def _unicode_3_2_stand_in():
+    """GraalPy serves unicodedata.ucd_3_2_0 (IDNA's tables, which requests needs) from a native module,
+    and actions have no native code: stand in the current tables, labelled 3.2.0 as stringprep expects.
+    Host names with characters assigned after Unicode 3.2 then encode where CPython would refuse them.
+    """
+    import types
+    import unicodedata
+    stand_in = types.ModuleType("unicodedata.ucd_3_2_0")
+    # What GraalPy implements without native code; stringprep and the idna codec use the first three.
+    for name in ("bidirectional", "category", "normalize", "is_normalized", "name"):
+        setattr(stand_in, name, getattr(unicodedata, name))
+    stand_in.unidata_version = "3.2.0"
+    unicodedata.ucd_3_2_0 = stand_in
+
+
 def _lock_down(allow_network):
     """Turns the sandbox's refusals into Python exceptions that say why, and that scripts can catch.
 
     The JVM enforces each of these anyway; without this a script would see an internal error instead.
     """
+    import _socket
     import _thread
-    import socket
     import threading
     sys.setrecursionlimit = _bounded_recursion_limit
+    _unicode_3_2_stand_in()
     no_threads = _refuse("actions cannot start threads", "do the work in main")
     _thread.start_new_thread = no_threads
     _thread.start_new = no_threads
     threading._start_new_thread = no_threads
     if not allow_network:
-        no_network = _refuse("network access is off for this action", "allow network in the action's configuration")
-        socket.getaddrinfo = no_network
-        socket.create_connection = no_network
-        socket.socket.connect = no_network
-        socket.socket.connect_ex = no_network
+        # socket.py takes getaddrinfo from _socket when it is first imported, and every connection by
+        # name or address (create_connection, urllib, requests) resolves through it.
+        _socket.getaddrinfo = _refuse("network access is off for this action",
+                                      "allow network in the action's configuration")
 
 
-def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network):
-    """Imports main.py from the package folder. Returns None, or [problem, message]."""
+def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network, check_first):
+    """Checks the package when asked (see check), then imports main.py. Returns None, or [problem, message]."""
     import tempfile
+    if check_first:
+        problem = check(root, kind)
+        if problem:
+            return problem
     _lock_down(allow_network)
     _state["root"] = root
     sys.path[:0] = [root] + [p for p in extra_paths.split("\n") if p]
     os.chdir(root)
     # The script's environment is exactly the action's (no TMPDIR), so point tempfile at its folder directly.
     tempfile.tempdir = temp_dir
-    spec = importlib.util.spec_from_file_location("main", os.path.join(root, "main.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["main"] = module
     try:
-        spec.loader.exec_module(module)
+        module = __import__("main")
     except SyntaxError as e:
         return ["SYNTAX_ERROR", "%s, line %s: %s" % (os.path.relpath(e.filename or "main.py", root), e.lineno, e.msg)]
     except BaseException as e:
@@ -284,6 +300,7 @@ def _describe(e):
 
 
 def _traceback(e):
+    import traceback
     # Drop the harness's own frame: the user's code starts below it.
     tb = e.__traceback__
     if tb is not None and tb.tb_frame.f_code.co_filename == _HARNESS_FILE:
@@ -306,7 +323,8 @@ def install(target, requirements_json, index_args_json):
     wheels = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))
     if not wheels:
         return [1, "GraalPy's bundled pip wheel was not found"]
-    sys.path.insert(0, wheels[0])
+    if wheels[0] not in sys.path:
+        sys.path.insert(0, wheels[0])
     from pip._internal.cli.main import main as pip_main
     out = io.StringIO()
     args = ["install", "--no-input", "--disable-pip-version-check", "--no-cache-dir", "--progress-bar", "off",
@@ -317,6 +335,7 @@ def install(target, requirements_json, index_args_json):
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
         except BaseException:
+            import traceback
             traceback.print_exc()
             code = 1
     return [code or 0, out.getvalue()]
