@@ -1,26 +1,27 @@
 package dev.streamactions.runner;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamactions.runner.execution.PythonMarshal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The records handed to a real-time action's {@code main(data, logger)} as {@code data}.
- *
- * <p>They cross into Python as one JSON array text, parsed there by {@code json.loads}: one crossing per
- * batch instead of one per field, and {@code data} is made of real lists and dicts.
+ * The records handed to a real-time action's {@code main(data, logger)} as {@code data}: real Python
+ * lists and dicts, made in one step per batch (see {@link PythonMarshal} for how they cross over).
  */
 public final class ActionInput {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ActionInput NONE = new ActionInput("[]", 0);
+    private static final ActionInput NONE = new ActionInput(PythonMarshal.listAsLatin1(List.of(), 8), 0);
 
-    private final String jsonArray;
+    private final String encoded;
     private final int size;
 
-    private ActionInput(String jsonArray, int size) {
-        this.jsonArray = jsonArray;
+    private ActionInput(String encoded, int size) {
+        this.encoded = encoded;
         this.size = size;
     }
 
@@ -29,34 +30,44 @@ public final class ActionInput {
         return NONE;
     }
 
-    /** Records given as Java maps of JSON values (strings, numbers, booleans, null, lists, maps). */
+    /**
+     * Records given as Java maps of JSON values: strings, numbers, booleans, null, lists and maps (or
+     * Jackson nodes).
+     *
+     * @throws IllegalArgumentException for a value JSON has no type for
+     */
     public static ActionInput ofRecords(List<? extends Map<String, ?>> records) {
-        try {
-            return new ActionInput(JSON.writeValueAsString(records), records.size());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("records are not JSON values: " + e.getOriginalMessage(), e);
-        }
+        return new ActionInput(PythonMarshal.listAsLatin1(records, records.size() * 256), records.size());
     }
 
     /**
-     * Records given as JSON object texts, as they arrive on a topic. Each must be one valid JSON object;
-     * callers decode them first (a record that does not decode never reaches an action).
+     * Records given as JSON object texts, as they arrive on a topic.
+     *
+     * @throws IllegalArgumentException naming the first text that is not a JSON object
      */
     public static ActionInput ofJsonObjects(List<String> jsonObjects) {
-        StringBuilder array = new StringBuilder(jsonObjects.stream().mapToInt(String::length).sum() + jsonObjects.size() + 2);
-        array.append('[');
+        List<JsonNode> records = new ArrayList<>(jsonObjects.size());
+        int bytes = 0;
         for (int i = 0; i < jsonObjects.size(); i++) {
-            if (i > 0) {
-                array.append(',');
+            String text = jsonObjects.get(i);
+            JsonNode record;
+            try {
+                record = JSON.readTree(text);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("record " + i + " is not JSON: " + e.getOriginalMessage(), e);
             }
-            array.append(jsonObjects.get(i));
+            if (record == null || !record.isObject()) {
+                throw new IllegalArgumentException("record " + i + " is not a JSON object");
+            }
+            records.add(record);
+            bytes += text.length();
         }
-        return new ActionInput(array.append(']').toString(), jsonObjects.size());
+        return new ActionInput(PythonMarshal.listAsLatin1(records, bytes), records.size());
     }
 
-    /** The records as one JSON array text. */
-    public String jsonArray() {
-        return jsonArray;
+    /** The records in Python's marshal format, one char a byte; what the harness decodes. */
+    String encoded() {
+        return encoded;
     }
 
     public int size() {

@@ -35,6 +35,7 @@ public final class ActionRunner implements AutoCloseable {
     /** The name Truffle gives its fallback runtime, which has no JIT. */
     private static final String INTERPRETER_ONLY = "Interpreted";
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static Engine processEngine;
 
     private final RunnerSettings settings;
@@ -153,7 +154,8 @@ public final class ActionRunner implements AutoCloseable {
         if (!requirements.isEmpty()) {
             libraries.add(installer.ensure(requirements));
         }
-        ActionSource source = new ActionSource(spec.name(), spec.type(), pkg.root(), libraries, spec.allowNetwork());
+        ActionSource source = new ActionSource(spec.name(), spec.type(), pkg.root(), libraries, spec.allowNetwork(),
+                environment(spec));
         WorkerPool pool = new WorkerPool(engine, source, settings.workDir().toAbsolutePath().resolve("tmp"),
                 settings.maxContextsPerAction());
         try {
@@ -166,6 +168,17 @@ public final class ActionRunner implements AutoCloseable {
     }
 
     /** Stops the watchdog; the shared engine lives until the process ends, an own engine is closed. */
+    /** What the script sees in {@code os.environ}, but the run id: the action's variables and its name. */
+    private static String environment(ActionSpec spec) {
+        Map<String, String> env = new java.util.HashMap<>(spec.environment());
+        env.put("ACTION_NAME", spec.name());
+        try {
+            return JSON.writeValueAsString(env);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         watchdog.close();

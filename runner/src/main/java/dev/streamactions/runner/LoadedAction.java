@@ -1,13 +1,9 @@
 package dev.streamactions.runner;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamactions.runner.execution.WorkerPool;
 import dev.streamactions.runner.packaging.ActionPackage;
 import dev.streamactions.runner.sandbox.InvocationWatchdog;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +13,6 @@ import org.slf4j.LoggerFactory;
  * waiting. Safe to invoke from many threads; each invocation gets a context of its own.
  */
 public final class LoadedAction implements AutoCloseable {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ActionSpec spec;
     private final ActionPackage pkg;
@@ -47,7 +41,7 @@ public final class LoadedAction implements AutoCloseable {
      */
     public ActionResult invoke(ActionInput input, String runId) throws ActionRunException {
         try {
-            ActionResult result = pool.run(watchdog, input.jsonArray(), environment(runId), spec.limits());
+            ActionResult result = pool.run(watchdog, input.encoded(), runId, spec.limits());
             logToHost(result.logs(), runId);
             return result;
         } catch (ActionRunException e) {
@@ -73,17 +67,6 @@ public final class LoadedAction implements AutoCloseable {
 
     public int contextsDestroyed() {
         return pool.destroyed();
-    }
-
-    private String environment(String runId) {
-        Map<String, String> env = new HashMap<>(spec.environment());
-        env.put("ACTION_NAME", spec.name());
-        env.put("ACTION_RUN_ID", runId);
-        try {
-            return JSON.writeValueAsString(env);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void logToHost(List<LogLine> lines, String runId) {

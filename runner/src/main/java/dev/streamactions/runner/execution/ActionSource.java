@@ -12,8 +12,10 @@ import java.util.List;
  * @param root         the package folder (main.py's)
  * @param libraryPaths folders put on {@code sys.path} after it: {@code dependencies/}, installed packages
  * @param allowNetwork whether its contexts may open sockets
+ * @param environment  the script's {@code os.environ} as a JSON object, but {@code ACTION_RUN_ID}
  */
-public record ActionSource(String name, ActionType type, Path root, List<Path> libraryPaths, boolean allowNetwork) {
+public record ActionSource(String name, ActionType type, Path root, List<Path> libraryPaths, boolean allowNetwork,
+                           String environment) {
 
     public ActionSource {
         libraryPaths = List.copyOf(libraryPaths);

@@ -110,7 +110,8 @@ public final class ActionWorker implements AutoCloseable {
                 action.name(),
                 temp.toString(),
                 action.allowNetwork(),
-                check);
+                check,
+                action.environment());
         if (!problem.isNull()) {
             throw new ActionLoadException(ActionLoadException.Problem.valueOf(problem.getArrayElement(0).asString()),
                     problem.getArrayElement(1).asString());
@@ -122,23 +123,23 @@ public final class ActionWorker implements AutoCloseable {
      * Runs main once on the worker's thread, watched by the watchdog. The caller asks {@link #broken()}
      * afterwards and throws the worker away if so.
      */
-    Outcome invoke(InvocationWatchdog watchdog, String dataJson, String envJson, long timeoutNanos,
+    Outcome invoke(InvocationWatchdog watchdog, String data, String runId, long timeoutNanos,
                    long maxAllocatedBytes, long maxOutputBytes) {
         try {
-            return onOwnThread(() -> invokeHere(watchdog, dataJson, envJson, timeoutNanos, maxAllocatedBytes, maxOutputBytes));
+            return onOwnThread(() -> invokeHere(watchdog, data, runId, timeoutNanos, maxAllocatedBytes, maxOutputBytes));
         } catch (ExecutionException e) {
             broken = true;
             throw new IllegalStateException("the action's thread failed", e.getCause());
         }
     }
 
-    private Outcome invokeHere(InvocationWatchdog watchdog, String dataJson, String envJson, long timeoutNanos,
+    private Outcome invokeHere(InvocationWatchdog watchdog, String data, String runId, long timeoutNanos,
                                long maxAllocatedBytes, long maxOutputBytes) {
         Value result;
         InvocationWatchdog.Verdict verdict;
         try (InvocationWatchdog.Watch watch = watchdog.watch(context, timeoutNanos, maxAllocatedBytes)) {
             try {
-                result = run.execute(dataJson, envJson, maxOutputBytes);
+                result = run.execute(data, runId, maxOutputBytes);
             } catch (PolyglotException e) {
                 broken = true;
                 watch.close();

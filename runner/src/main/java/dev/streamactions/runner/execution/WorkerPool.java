@@ -49,10 +49,10 @@ public final class WorkerPool implements AutoCloseable {
     /**
      * Runs main once on a pooled context.
      *
-     * @param dataJson the input records as one JSON array text (ignored by scheduled actions)
-     * @param envJson  the complete {@code os.environ} of this run, as a JSON object text
+     * @param data     the input records in marshal format, one char a byte (ignored by scheduled actions)
+     * @param runId    what the script sees as {@code ACTION_RUN_ID}
      */
-    public ActionResult run(InvocationWatchdog watchdog, String dataJson, String envJson, InvocationLimits limits)
+    public ActionResult run(InvocationWatchdog watchdog, String data, String runId, InvocationLimits limits)
             throws ActionRunException {
         long started = System.nanoTime();
         ActionWorker worker;
@@ -69,7 +69,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         ActionWorker.Outcome outcome;
         try {
-            outcome = worker.invoke(watchdog, dataJson, envJson, limits.timeout().toNanos(),
+            outcome = worker.invoke(watchdog, data, runId, limits.timeout().toNanos(),
                     limits.maxAllocatedBytes(), limits.maxOutputBytes());
         } finally {
             giveBack(worker);

@@ -6,6 +6,7 @@
 # it imports only what every run needs; the rest is imported where it is used.
 import json
 import logging
+import marshal
 import os
 import sys
 
@@ -188,7 +189,7 @@ def _lock_down(allow_network):
                                       "allow network in the action's configuration")
 
 
-def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network, check_first):
+def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network, check_first, env_json):
     """Checks the package when asked (see check), then imports main.py. Returns None, or [problem, message]."""
     import tempfile
     if check_first:
@@ -197,6 +198,7 @@ def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network, check
             return problem
     _lock_down(allow_network)
     _state["root"] = root
+    _state["env"] = json.loads(env_json)
     sys.path[:0] = [root] + [p for p in extra_paths.split("\n") if p]
     os.chdir(root)
     # The script's environment is exactly the action's (no TMPDIR), so point tempfile at its folder directly.
@@ -219,16 +221,25 @@ def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network, check
     return None
 
 
-def run(data_json, env_json, max_output):
+# One encoder for every record: json.dumps would build a new one per call.
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+def run(data, run_id, max_output):
     """One invocation. Returns ["ok", records, count] or ["error", kind, message, traceback].
 
     records is every returned record as JSON, one per line (json.dumps never writes a raw newline).
     """
-    os.environ.clear()
-    os.environ.update(json.loads(env_json))
+    # Exactly the action's variables, whatever the last run changed; reset only when something differs.
+    expected = dict(_state["env"], ACTION_RUN_ID=run_id)
+    os.environ["ACTION_RUN_ID"] = run_id
+    if dict(os.environ) != expected:
+        os.environ.clear()
+        os.environ.update(expected)
     try:
         if _state["kind"] == "REALTIME":
-            result = _state["main"](json.loads(data_json), _state["logger"])
+            # data is marshal bytes, one char a byte (see PythonMarshal.java): real lists and dicts, fast.
+            result = _state["main"](marshal.loads(data.encode("latin-1")), _state["logger"])
         else:
             result = _state["main"]()
         encoded = _encode(result, _state["kind"])
@@ -260,7 +271,7 @@ def _encode(result, kind):
             raise ActionError("BAD_RETURN", "main returned a list whose item [%d] is %s; every item must be a dict" % (
                 i, _type_name(record)))
         try:
-            parts.append(json.dumps(record, allow_nan=False, ensure_ascii=False, separators=(",", ":")))
+            parts.append(_ENCODER.encode(record))
         except (TypeError, ValueError):
             raise ActionError("BAD_RETURN", "main returned a record that is not JSON: " + _first_non_json(record, "[%d]" % i))
     return "\n".join(parts)
