@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.streamactions.runner.dependencies.PackageIndex;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,31 +36,23 @@ class DependenciesTest {
     @TempDir
     static Path wheels;
     static ActionRunner runner;
-    static HttpServer ingest;
-    static final List<String> received = Collections.synchronizedList(new ArrayList<>());
+    static LoopbackHttp ingest;
+    static final List<LoopbackHttp.Request> received = Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
     static void start() throws Exception {
         runner = ActionRunner.start(RunnerSettings.in(work).withPackageIndex(PackageIndex.wheels(wheels)));
         writeWheel(wheels, "greeting", "1.0", "def hello(name):\n    return 'hello, ' + name\n");
         // Stands in for the server's ingestion endpoint, which is another module's: it records what arrives.
-        ingest = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        ingest.createContext("/api/default/default/_json", exchange -> {
-            try (InputStream body = exchange.getRequestBody()) {
-                received.add(exchange.getRequestHeaders().getFirst("Authorization") + " "
-                        + new String(body.readAllBytes(), StandardCharsets.UTF_8));
-            }
-            byte[] answer = "{\"code\":200}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
+        ingest = new LoopbackHttp("/api/default/default/_json", request -> {
+            received.add(request);
+            return "{\"code\":200}";
         });
-        ingest.start();
     }
 
     @AfterAll
     static void stop() {
-        ingest.stop(0);
+        ingest.close();
         runner.close();
     }
 
@@ -81,7 +70,7 @@ class DependenciesTest {
         }
         String token = Base64.getEncoder().encodeToString("pusher@example.com:s3cret".getBytes(StandardCharsets.UTF_8));
         ActionSpec spec = ActionSpec.scheduled("scheduled_log_sender").withEnvironment(Map.of(
-                "ORIGIN_CLUSTER_URL", "http://127.0.0.1:" + ingest.getAddress().getPort(),
+                "ORIGIN_CLUSTER_URL", "http://127.0.0.1:" + ingest.port(),
                 "ORIGIN_CLUSTER_TOKEN", token,
                 "OPENOBSERVE_ORG", "default",
                 "OPENOBSERVE_STREAM", "default"));
@@ -96,9 +85,9 @@ class DependenciesTest {
                     "Successfully ingested 6 records to default");
         }
         ObjectMapper json = new ObjectMapper();
-        assertThat(received).hasSize(2).allSatisfy(r -> assertThat(r).startsWith("Basic " + token + " "));
-        JsonNode single = json.readTree(received.get(0).substring(received.get(0).indexOf(' ', 7) + 1));
-        JsonNode batch = json.readTree(received.get(1).substring(received.get(1).indexOf(' ', 7) + 1));
+        assertThat(received).hasSize(2).allSatisfy(r -> assertThat(r.authorization()).isEqualTo("Basic " + token));
+        JsonNode single = json.readTree(received.get(0).body());
+        JsonNode batch = json.readTree(received.get(1).body());
         assertThat(single.get("message").asText()).isEqualTo("Hello, world!");
         assertThat(batch).hasSize(6);
         assertThat(batch.get(5).get("message").asText()).isEqualTo("Line 6");

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,24 +24,17 @@ class SandboxTest {
     @TempDir
     static Path outside;
     static ActionRunner runner;
-    static HttpServer server;
+    static LoopbackHttp server;
 
     @BeforeAll
     static void start() throws Exception {
         runner = ActionRunner.start(RunnerSettings.in(work));
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/ping", exchange -> {
-            byte[] body = "pong".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+        server = new LoopbackHttp("/ping", request -> "pong");
     }
 
     @AfterAll
     static void stop() {
-        server.stop(0);
+        server.close();
         runner.close();
     }
 
@@ -146,7 +135,7 @@ class SandboxTest {
                 import importlib, socket, urllib.request
                 importlib.reload(socket)
                 urllib.request.urlopen("http://127.0.0.1:%d/ping", timeout=5).read()
-                """.formatted(server.getAddress().getPort()))).doesNotContain("ALLOWED");
+                """.formatted(server.port()))).doesNotContain("ALLOWED");
     }
 
     @Test
@@ -161,7 +150,7 @@ class SandboxTest {
                 import urllib.request
                 body = urllib.request.urlopen("http://127.0.0.1:%d/ping", timeout=5).read()
                 assert body == b"pong", body
-                """.formatted(server.getAddress().getPort());
+                """.formatted(server.port());
         assertThat(attempt(ActionSpec.realtime("offline"), fetch))
                 .startsWith("URLError").contains("network access is off for this action");
         assertThat(attempt(ActionSpec.realtime("online").withNetwork(true), fetch)).isEqualTo("ALLOWED");
