@@ -30,6 +30,7 @@ public final class PythonMarshal {
     private static final int TYPE_BINARY_FLOAT = 'g';
     private static final int TYPE_UNICODE = 'u';
     private static final int TYPE_SHORT_ASCII = 'z';
+    private static final int TYPE_ASCII = 'a';
     private static final int TYPE_LIST = '[';
     private static final int TYPE_DICT = '{';
     private static final BigInteger FIFTEEN_BITS = BigInteger.valueOf(0x7fff);
@@ -139,28 +140,21 @@ public final class PythonMarshal {
     }
 
     private void string(String s) {
-        int length = s.length();
-        if (length < 256 && isAscii(s)) {
-            write(TYPE_SHORT_ASCII);
-            write(length);
-            for (int i = 0; i < length; i++) {
-                write(s.charAt(i));
-            }
-            return;
-        }
+        // One intrinsic encode; for ASCII (nearly every log field) the UTF-8 bytes are the characters.
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        write(TYPE_UNICODE);
-        int32(utf8.length);
-        write(utf8);
-    }
-
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return false;
+        if (utf8.length == s.length()) {
+            if (utf8.length < 256) {
+                write(TYPE_SHORT_ASCII);
+                write(utf8.length);
+            } else {
+                write(TYPE_ASCII);
+                int32(utf8.length);
             }
+        } else {
+            write(TYPE_UNICODE);
+            int32(utf8.length);
         }
-        return true;
+        write(utf8);
     }
 
     private void integer(long value) {
