@@ -58,6 +58,34 @@ class SeedExampleTest {
     }
 
     @Test
+    void everyScriptLineAlsoGoesToTheHostLogTaggedWithTheAction() throws Exception {
+        ch.qos.logback.classic.Logger hostLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("action.tagged");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        hostLog.addAppender(appender);
+        try (LoadedAction action = runner.load(ActionSpec.realtime("tagged"), ActionZip.ofMain("""
+                def main(data, logger):
+                    logger.warning("careful: %d records", len(data))
+                    try:
+                        1 / 0
+                    except ZeroDivisionError:
+                        logger.exception("divided")
+                    return []
+                """))) {
+            action.invoke(ActionInput.ofRecords(List.of(Map.of("a", 1))), "run-42");
+        } finally {
+            hostLog.detachAppender(appender);
+        }
+        assertThat(appender.list).extracting(e -> e.getLevel().toString(), ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("WARN", "[run-42] careful: 1 records"),
+                        org.assertj.core.groups.Tuple.tuple("ERROR", "[run-42] divided\nTraceback (most recent call last):\n"
+                                + "  File \"main.py\", line 4, in main\n    1 / 0\n    ~~^~~\nZeroDivisionError: division by zero"));
+    }
+
+    @Test
     void thresholdFromTheEnvironmentDecidesWhetherTheSummaryIsReturned() throws Exception {
         byte[] zip = ActionZip.create()
                 .file("threshold/main.py", """
