@@ -39,20 +39,20 @@ public final class JsonFields {
   /** Parses {@code bytes} as one JSON object; {@code what} names the record in messages. */
   public static JsonFields parse(byte[] bytes, String what) {
     if (bytes == null || bytes.length == 0) {
-      throw new MalformedRecordException("Empty value: an " + what + " is a JSON object");
+      throw new MalformedRecordException("Empty value: " + withArticle(what) + " is a JSON object");
     }
     JsonNode node;
     try {
       node = MAPPER.readTree(bytes);
     } catch (JsonProcessingException e) {
       throw new MalformedRecordException(
-          "Not JSON: an " + what + " is a JSON object (" + e.getOriginalMessage() + ")", null, e);
+          "Not JSON: " + withArticle(what) + " is a JSON object (" + e.getOriginalMessage() + ")", null, e);
     } catch (IOException e) {
       throw new MalformedRecordException("Not JSON: " + e.getMessage(), null, e);
     }
     if (node == null || !node.isObject()) {
       throw new MalformedRecordException(
-          "An " + what + " is a JSON object, not " + kind(node));
+          capitalize(withArticle(what)) + " is a JSON object, not " + kind(node));
     }
     return new JsonFields((ObjectNode) node, what);
   }
@@ -132,6 +132,15 @@ public final class JsonFields {
   private MalformedRecordException invalid(String field, String problem) {
     return new MalformedRecordException(
         "The " + what + "'s \"" + field + "\" " + problem, field, null);
+  }
+
+  /** "an alert event", "a timer tick". */
+  public static String withArticle(String what) {
+    return ("aeiou".indexOf(Character.toLowerCase(what.charAt(0))) >= 0 ? "an " : "a ") + what;
+  }
+
+  private static String capitalize(String text) {
+    return Character.toUpperCase(text.charAt(0)) + text.substring(1);
   }
 
   private static String kind(JsonNode node) {

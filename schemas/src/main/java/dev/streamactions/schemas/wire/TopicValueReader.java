@@ -35,7 +35,7 @@ public final class TopicValueReader<T> {
   public Form formOf(byte[] value) {
     if (value == null || value.length == 0) {
       throw new MalformedRecordException(
-          "Empty value: an " + what + " is a JSON object or Avro in the Confluent wire format");
+          "Empty value: " + JsonFields.withArticle(what) + " is a JSON object or Avro in the Confluent wire format");
     }
     if (value[0] == WireFormat.MAGIC_BYTE) {
       return Form.WIRE_FORMAT;
@@ -56,9 +56,9 @@ public final class TopicValueReader<T> {
     int b = i < value.length ? value[i] & 0xff : value[0] & 0xff;
     throw new MalformedRecordException(
         String.format(
-            "Unknown magic byte 0x%02x%s: an %s is either Avro in the Confluent wire format (first"
+            "Unknown magic byte 0x%02x%s: %s is either Avro in the Confluent wire format (first"
                 + " byte 0x00) or a JSON object (first character '{')",
-            b, b >= 0x20 && b < 0x7f ? " ('" + (char) b + "')" : "", what));
+            b, b >= 0x20 && b < 0x7f ? " ('" + (char) b + "')" : "", JsonFields.withArticle(what)));
   }
 
   /** The record in {@code value}, whichever form it has. */
