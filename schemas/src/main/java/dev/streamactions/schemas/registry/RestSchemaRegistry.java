@@ -57,7 +57,11 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     this.http =
         builder.httpClient != null
             ? builder.httpClient
-            : HttpClient.newBuilder().connectTimeout(builder.connectTimeout).build();
+            : HttpClient.newBuilder()
+                // HTTP/1.1: every registry serves it, and no h2c upgrade is attempted on plain http.
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(builder.connectTimeout)
+                .build();
     this.requestTimeout = builder.requestTimeout;
     this.authorization =
         builder.username == null
