@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.AvroTypeException;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -73,7 +73,7 @@ public final class AvroDeserializer<T> {
                 + ": the value was not written with that schema");
       }
       return record;
-    } catch (IOException | AvroTypeException | IndexOutOfBoundsException e) {
+    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
       throw new MalformedRecordException(
           "Cannot read the Avro record of schema id " + framed.schemaId() + " as "
               + readerSchema.getFullName() + ": " + e.getMessage(),

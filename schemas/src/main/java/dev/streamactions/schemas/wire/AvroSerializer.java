@@ -22,7 +22,7 @@ import org.apache.avro.specific.SpecificRecord;
  * Writes Avro records (generated classes or {@link org.apache.avro.generic.GenericRecord}s) in the
  * Confluent wire format. The record's schema is registered under the subject given (see {@link
  * dev.streamactions.schemas.registry.SubjectNames}) the first time it is seen; the registry caches
- * the id, so later records cost no call. Knows nothing of Kafka: a Kafka {@code Serializer} is a
+ * the id (and so does this serializer), so later records cost no call. Knows nothing of Kafka: a Kafka {@code Serializer} is a
  * one-line adapter around {@link #serialize}.
  *
  * <p>Thread-safe.
@@ -30,6 +30,10 @@ import org.apache.avro.specific.SpecificRecord;
 public final class AvroSerializer<T extends GenericContainer> {
   private final SchemaRegistry registry;
   private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+  /** Ids by subject and schema: the schema's hash is cached, so a hit costs no JSON rendering. */
+  private final Map<SubjectSchema, Integer> ids = new ConcurrentHashMap<>();
+
+  private record SubjectSchema(String subject, Schema schema) {}
 
   public AvroSerializer(SchemaRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -41,7 +45,9 @@ public final class AvroSerializer<T extends GenericContainer> {
       return null;
     }
     Schema schema = record.getSchema();
-    int id = registry.register(subject, schema);
+    int id =
+        ids.computeIfAbsent(
+            new SubjectSchema(subject, schema), k -> registry.register(subject, schema));
     DatumWriter<Object> writer =
         writers.computeIfAbsent(schema, s -> writerFor(s, record));
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
