@@ -87,6 +87,30 @@ class AlertEventsTest {
   }
 
   @Test
+  void payloadNumbersAndTextAreKeptExactly() {
+    String payload =
+        "{\"ratio\":1.10,\"big\":123456789012345678901234567890,\"tiny\":1.5E-400,"
+            + "\"text\":\"é \\\"q\\\"\"}";
+    AlertEvent event =
+        AlertEvents.fromJson(
+            JSON.replace("{\"count\": 17, \"pods\": [\"a\", \"b\"]}", payload).getBytes(UTF_8));
+
+    assertThat(event.getPayloadJson()).isEqualTo(payload);
+    assertThat(new String(AlertEvents.toJson(event), UTF_8))
+        .endsWith("\"payload\":" + payload + "}");
+  }
+
+  @Test
+  void refusesDuplicateKeys() {
+    assertThatThrownBy(
+            () ->
+                AlertEvents.fromJson(
+                    JSON.replace("{\"org\"", "{\"org\":\"x\",\"org\"").getBytes(UTF_8)))
+        .isInstanceOf(MalformedRecordException.class)
+        .hasMessageContaining("Duplicate field 'org'");
+  }
+
+  @Test
   void refusesWhatIsNotJson() {
     assertThatThrownBy(() -> reader.read("{org: default}".getBytes(UTF_8)))
         .isInstanceOf(MalformedRecordException.class)
