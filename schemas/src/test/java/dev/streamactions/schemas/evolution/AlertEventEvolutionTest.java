@@ -155,6 +155,29 @@ class AlertEventEvolutionTest {
   }
 
   @Test
+  void aRecordWrittenUnderAnotherNameReadsFieldByField() {
+    // A producer with its own copy of the schema (another language's client, say) may name the
+    // record differently; Avro's resolution matches the fields by name and ignores the record's.
+    Schema theirs =
+        new Schema.Parser()
+            .parse(
+                V1.toString()
+                    .replace("\"name\":\"AlertEvent\"", "\"name\":\"MyAlert\"")
+                    .replace("dev.streamactions.schemas.alerts", "com.example"));
+    GenericData.Record record = new GenericData.Record(theirs);
+    for (Schema.Field f : theirs.getFields()) {
+      record.put(f.name(), V1_EVENT.get(f.pos()));
+    }
+    record.put("triggered_at", V1_EVENT.getTriggeredAt().toEpochMilli());
+
+    byte[] bytes = new AvroSerializer<GenericRecord>(registry).serialize(SUBJECT, record);
+
+    assertThat(theirs.getFullName()).isEqualTo("com.example.MyAlert");
+    assertThat(AvroDeserializer.forClass(registry, AlertEvent.class).deserialize(bytes))
+        .isEqualTo(V1_EVENT);
+  }
+
+  @Test
   void genericRecordsOfVersion1AndTheGeneratedClassAreTheSameBytes() {
     GenericData.Record generic = new GenericData.Record(V1);
     for (Schema.Field f : V1.getFields()) {
