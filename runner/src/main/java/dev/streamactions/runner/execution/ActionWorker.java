@@ -155,8 +155,7 @@ public final class ActionWorker implements AutoCloseable {
         }
         List<LogLine> logs = drainLogs();
         if (result.getArrayElement(0).asString().equals("ok")) {
-            String records = result.getArrayElement(1).asString();
-            return Outcome.ok(records.isEmpty() ? List.of() : List.of(records.split("\n")), logs);
+            return Outcome.ok(JsonArrayText.elements(result.getArrayElement(1).asString()), logs);
         }
         String kind = result.getArrayElement(1).asString();
         if (kind.equals("MEMORY_LIMIT") || kind.equals("EXITED")) {

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *   <li>runner-jit: the public API ({@code ActionInput.ofRecords} → {@code LoadedAction.invoke} →
  *       {@code ActionResult.records()}), every conversion inside the timed loop;</li>
  *   <li>cpython: {@code python3} in a subprocess running the same main.py on the same records, which are
- *       already Python objects there (and a diagnostic mode doing the harness's JSON work in Python);</li>
+ *       already Python objects there (and CPython fed JSON text, as a runner on CPython would be from Kafka);</li>
  *   <li>runner-nojit: the same API on a second runner whose engine has {@code engine.Compilation=false}
  *       (same JVM, same runtime, same conversions: only the JIT differs).</li>
  * </ul>
@@ -414,7 +414,7 @@ public final class RunnerBenchmark {
             rate.put(runtime + "/" + variant.label, perSecond);
             String notes = mode.equals("objects")
                     ? "data already inside Python: no conversion at all"
-                    : "diagnostic: harness's Python-side work (json.loads in, json.dumps out), no Java";
+                    : "CPython fed JSON as from Kafka: json.loads of the batch in, json.dumps of each record out";
             rows.add(new Row(runtime, variant.label, perSecond, Long.parseLong(result.get("batches")),
                     notes + "; " + result.get("out_per_batch") + " records out per batch"));
             say("  %-32s %,12.0f records/s  (%s batches in %s s; warm-up records/s per second: %s; python %s)",
@@ -477,7 +477,7 @@ public final class RunnerBenchmark {
             ratio("runner-jit / runner-nojit", "runner-jit/" + v.label, "runner-nojit/" + v.label, v.label, false);
         }
         for (Variant v : List.of(Variant.SEED_ALL, Variant.PASSTHROUGH, Variant.NOOP)) {
-            ratio("runner-jit / cpython+json (diagnostic)", "runner-jit/" + v.label, "cpython+json/" + v.label,
+            ratio("runner-jit / cpython+json", "runner-jit/" + v.label, "cpython+json/" + v.label,
                     v.label, false);
         }
         say("");

@@ -7,9 +7,8 @@ window. The last stdout line is `RESULT key=value ...`; the warm-up curve and ve
 
 Modes:
   objects  main gets the batch as Python lists and dicts already in memory: no conversion at all (pure CPython).
-  json     per batch, what the runner's harness.py does on the Python side, without Java: json.loads of the batch
-           text, main, then every returned record through json.dumps (as harness._encode) and the log lines
-           through json.dumps (as harness._logs).
+  json     CPython fed as a runner on CPython would be from Kafka: each batch arrives as JSON text (json.loads),
+           main runs, every returned record leaves as JSON text (json.dumps) and so do the log lines.
 """
 import argparse
 import importlib
