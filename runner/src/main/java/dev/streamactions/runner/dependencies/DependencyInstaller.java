@@ -55,6 +55,7 @@ public final class DependencyInstaller {
     private final Path cache;
     private final PackageIndex index;
     private final Map<String, ReentrantLock> installing = new ConcurrentHashMap<>();
+    private String graalPyVersion;
 
     private static final ByteArrayOutputStream PIP_OUTPUT = new ByteArrayOutputStream();
     /** The process's pip context, on the engine of the first installer; guarded by the class. */
@@ -143,9 +144,24 @@ public final class DependencyInstaller {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        String identity = engine.getVersion() + "\n" + index + "\n"
+        String identity = graalPyVersion() + "\n" + index + "\n"
                 + String.join("\n", requirements.stream().map(String::trim).sorted().toList());
         return HexFormat.of().formatHex(digest.digest(identity.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+    }
+
+    /**
+     * GraalPy's own version (say 25.0.3): installed packages belong to it (GraalPy patches some on install).
+     * The engine's reports "Development Build" for the Maven Central jars, so ask Python.
+     */
+    private synchronized String graalPyVersion() {
+        if (graalPyVersion == null) {
+            try (Context context = Context.newBuilder("python").engine(engine)
+                    .allowHostAccess(org.graalvm.polyglot.HostAccess.NONE).build()) {
+                graalPyVersion = context.eval("python",
+                        "import sys; sys.implementation.name + ' ' + '.'.join(map(str, sys.implementation.version[:3]))").asString();
+            }
+        }
+        return graalPyVersion;
     }
 
     private static String lastLines(String text, int count) {
