@@ -161,16 +161,23 @@ class SandboxTest {
     void seesExactlyItsOwnEnvironment() throws Exception {
         byte[] zip = ActionZip.ofMain("""
                 import os
+                AT_IMPORT = dict(os.environ)
                 def main(data, logger):
                     os.environ["LEFT_BY_THE_LAST_RUN"] = "1"
-                    return [{"env": dict(os.environ)}]
+                    return [{"env": dict(os.environ), "at_import": AT_IMPORT}]
                 """);
         ActionSpec spec = ActionSpec.realtime("env-probe").withEnvironment(Map.of(
                 "ORIGIN_CLUSTER_URL", "http://localhost:5080",
                 "ORIGIN_CLUSTER_TOKEN", "c2E6dG9rZW4=",
                 "MIN_DISTINCT_THRESHOLD", "3"));
         try (LoadedAction action = runner.load(spec, zip)) {
-            Map<String, Object> first = (Map<String, Object>) action.invoke(ActionInput.none(), "run-1").records().get(0).get("env");
+            Map<String, Object> firstRun = action.invoke(ActionInput.none(), "run-1").records().get(0);
+            Map<String, Object> first = (Map<String, Object>) firstRun.get("env");
+            assertThat((Map<String, Object>) firstRun.get("at_import")).containsOnly(
+                    Map.entry("ORIGIN_CLUSTER_URL", "http://localhost:5080"),
+                    Map.entry("ORIGIN_CLUSTER_TOKEN", "c2E6dG9rZW4="),
+                    Map.entry("MIN_DISTINCT_THRESHOLD", "3"),
+                    Map.entry("ACTION_NAME", "env-probe"));
             Map<String, Object> second = (Map<String, Object>) action.invoke(ActionInput.none(), "run-2").records().get(0).get("env");
             assertThat(first).containsOnly(
                     Map.entry("ORIGIN_CLUSTER_URL", "http://localhost:5080"),

@@ -199,6 +199,9 @@ def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network, check
     _lock_down(allow_network)
     _state["root"] = root
     _state["env"] = json.loads(env_json)
+    # Module-level code of the script already sees its own variables, and only those.
+    os.environ.clear()
+    os.environ.update(_state["env"])
     sys.path[:0] = [root] + [p for p in extra_paths.split("\n") if p]
     os.chdir(root)
     # The script's environment is exactly the action's (no TMPDIR), so point tempfile at its folder directly.
