@@ -98,7 +98,8 @@ public final class EmbeddedKafka implements AutoCloseable {
      * As {@link #start(Path, int)}, with the controller port (0: a free one) and how long to wait for the
      * broker to answer.
      *
-     * @throws IllegalStateException when the broker does not answer within {@code startupTimeout}
+     * @throws IllegalStateException when the broker fails to start (a port taken, for example; the message
+     *     says which) or does not answer within {@code startupTimeout}
      */
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Duration startupTimeout) {
         Path dir = dataDir.toAbsolutePath().normalize();
@@ -117,7 +118,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctrlPort, server, clusterId);
             LOG.info("Embedded Kafka broker ready at {} (cluster {})", kafka.bootstrapServers(), clusterId);
             return kafka;
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
+            stop(server);
+            throw new IllegalStateException("the embedded Kafka broker did not start on " + HOST + ":" + brokerPort
+                    + " (controller port " + ctrlPort + ", data in " + dir + "): " + rootReason(e), e);
+        } catch (Error e) {
             stop(server);
             throw e;
         }
@@ -198,8 +203,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             while (true) {
                 long left = Duration.between(Instant.now(), deadline).toMillis();
                 if (left <= 0) {
-                    throw new IllegalStateException("the embedded Kafka broker on " + bootstrapServers
-                            + " did not answer within " + timeout);
+                    throw new IllegalStateException("no answer to describeCluster within " + timeout);
                 }
                 DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions()
                         .timeoutMs((int) Math.min(Integer.MAX_VALUE, left)));
@@ -256,6 +260,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static void stop(KafkaRaftServer server) {
         server.shutdown();
         server.awaitShutdown();
+    }
+
+    /** The innermost message (for a taken port: "Address already in use"), which is the one a person can act on. */
+    private static String rootReason(Throwable e) {
+        String reason = e.getMessage();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                reason = t.getMessage();
+            }
+        }
+        return reason;
     }
 
     private static int freePort() {

@@ -2,6 +2,7 @@ package dev.streamactions.broker;
 
 import static dev.streamactions.broker.KafkaTestClients.DEADLINE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -51,6 +52,18 @@ class EmbeddedKafkaTest {
         assertThat(kafka.dataDir().resolve(EmbeddedKafka.META_PROPERTIES)).isRegularFile();
         try (Admin admin = KafkaTestClients.admin(kafka)) {
             assertThat(admin.describeCluster().nodes().get()).hasSize(1);
+            assertThat(admin.describeCluster().clusterId().get()).isEqualTo(kafka.clusterId());
+        }
+    }
+
+    @Test
+    void aTakenPortFailsTheStartWithTheReason() throws Exception {
+        assertThatThrownBy(() -> EmbeddedKafka.start(dataDir.resolve("second"), kafka.port()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("localhost:" + kafka.port())
+                .hasMessageContaining("Address already in use");
+        // the running broker is untouched
+        try (Admin admin = KafkaTestClients.admin(kafka)) {
             assertThat(admin.describeCluster().clusterId().get()).isEqualTo(kafka.clusterId());
         }
     }
