@@ -23,6 +23,8 @@ final class LoopbackHttp implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server.createContext(path, exchange -> respond(exchange, answer));
+        // A thread per request: a test's answer may wait for another request to arrive.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 

@@ -135,26 +135,38 @@ class SeedExampleTest {
 
     @Test
     void concurrentInvocationsUseSeparateContexts() throws Exception {
-        byte[] zip = ActionZip.ofMain("""
-                import time
-                calls = 0
-                def main(data, logger):
-                    global calls
-                    calls += 1
-                    time.sleep(0.2)
-                    return [{"id": data[0]["id"], "calls_in_this_context": calls}]
-                """);
-        try (LoadedAction action = runner.load(ActionSpec.realtime("parallel"), zip)) {
-            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        // Each run calls this server, which answers only once both runs are inside it: two runs sharing one
+        // context could never meet, the first would wait alone.
+        java.util.concurrent.CountDownLatch bothInside = new java.util.concurrent.CountDownLatch(2);
+        try (LoopbackHttp meeting = new LoopbackHttp("/meet", request -> {
+            bothInside.countDown();
             try {
-                var first = pool.submit(() -> action.invoke(ActionInput.ofRecords(List.of(Map.of("id", 1)))));
-                var second = pool.submit(() -> action.invoke(ActionInput.ofRecords(List.of(Map.of("id", 2)))));
-                assertThat(first.get().records()).containsExactly(Map.of("id", 1, "calls_in_this_context", 1));
-                assertThat(second.get().records()).containsExactly(Map.of("id", 2, "calls_in_this_context", 1));
-            } finally {
-                pool.shutdown();
+                return bothInside.await(60, java.util.concurrent.TimeUnit.SECONDS) ? "together" : "alone";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
             }
-            assertThat(action.contextsCreated()).isEqualTo(2);
+        })) {
+            byte[] zip = ActionZip.ofMain("""
+                    import urllib.request
+                    def main(data, logger):
+                        met = urllib.request.urlopen("http://127.0.0.1:%d/meet", timeout=120).read().decode()
+                        return [{"id": data[0]["id"], "met": met}]
+                    """.formatted(meeting.port()));
+            ActionSpec spec = ActionSpec.realtime("parallel").withNetwork(true)
+                    .withLimits(InvocationLimits.DEFAULT.withTimeout(java.time.Duration.ofMinutes(2)));
+            try (LoadedAction action = runner.load(spec, zip)) {
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+                try {
+                    var first = pool.submit(() -> action.invoke(ActionInput.ofRecords(List.of(Map.of("id", 1)))));
+                    var second = pool.submit(() -> action.invoke(ActionInput.ofRecords(List.of(Map.of("id", 2)))));
+                    assertThat(first.get().records()).containsExactly(Map.of("id", 1, "met", "together"));
+                    assertThat(second.get().records()).containsExactly(Map.of("id", 2, "met", "together"));
+                } finally {
+                    pool.shutdown();
+                }
+                assertThat(action.contextsCreated()).isEqualTo(2);
+            }
         }
     }
 }
