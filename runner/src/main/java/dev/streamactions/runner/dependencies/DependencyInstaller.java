@@ -55,7 +55,8 @@ public final class DependencyInstaller {
     private final Path cache;
     private final PackageIndex index;
     private final Map<String, ReentrantLock> installing = new ConcurrentHashMap<>();
-    private String graalPyVersion;
+    /** GraalPy's version, asked once per process (every installer runs on the process's engine). */
+    private static String graalPyVersion;
 
     private static final ByteArrayOutputStream PIP_OUTPUT = new ByteArrayOutputStream();
     /** The process's pip context, on the engine of the first installer; guarded by the class. */
@@ -153,15 +154,18 @@ public final class DependencyInstaller {
      * GraalPy's own version (say 25.0.3): installed packages belong to it (GraalPy patches some on install).
      * The engine's reports "Development Build" for the Maven Central jars, so ask Python.
      */
-    private synchronized String graalPyVersion() {
-        if (graalPyVersion == null) {
-            try (Context context = Context.newBuilder("python").engine(engine)
-                    .allowHostAccess(org.graalvm.polyglot.HostAccess.NONE).build()) {
-                graalPyVersion = context.eval("python",
-                        "import sys; sys.implementation.name + ' ' + '.'.join(map(str, sys.implementation.version[:3]))").asString();
+    private String graalPyVersion() {
+        synchronized (DependencyInstaller.class) {
+            if (graalPyVersion == null) {
+                try (Context context = Context.newBuilder("python").engine(engine)
+                        .allowHostAccess(org.graalvm.polyglot.HostAccess.NONE).build()) {
+                    graalPyVersion = context.eval("python",
+                            "import sys; sys.implementation.name + ' ' + '.'.join(map(str, sys.implementation.version[:3]))")
+                            .asString();
+                }
             }
+            return graalPyVersion;
         }
-        return graalPyVersion;
     }
 
     private static String lastLines(String text, int count) {

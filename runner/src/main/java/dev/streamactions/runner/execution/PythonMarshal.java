@@ -44,18 +44,20 @@ public final class PythonMarshal {
     }
 
     private void write(int b) {
-        if (length == buffer.length) {
-            buffer = Arrays.copyOf(buffer, buffer.length * 2);
-        }
+        ensureRoom(1);
         buffer[length++] = (byte) b;
     }
 
     private void write(byte[] bytes) {
-        if (length + bytes.length > buffer.length) {
-            buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + bytes.length));
-        }
+        ensureRoom(bytes.length);
         System.arraycopy(bytes, 0, buffer, length, bytes.length);
         length += bytes.length;
+    }
+
+    private void ensureRoom(int more) {
+        if (length + more > buffer.length) {
+            buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + more));
+        }
     }
 
     /**
