@@ -1,0 +1,174 @@
+package dev.streamactions.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+/**
+ * Every setting of the application, in one place, each documented. Settings are read, later ones
+ * winning, from the defaults here, a properties file ({@code ./actions start --config FILE}), the
+ * environment ({@code ACTIONS_} and the name in upper case with {@code _} for {@code .}, so
+ * {@code batch.max.records} is {@code ACTIONS_BATCH_MAX_RECORDS}) and the command line.
+ *
+ * <p>Kafka's own {@link ConfigDef} does the typing, validation and documentation, so a wrong value is
+ * refused at start with the setting's name and what it accepts.
+ */
+public final class ActionsConfig extends AbstractConfig {
+
+    /** Where the application keeps what it stores on disk. */
+    public static final String DATA_DIR = "data.dir";
+
+    /** Kafka cluster to use; empty runs the embedded single-node broker. */
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+
+    /** Port of the embedded broker's client listener. */
+    public static final String EMBEDDED_KAFKA_PORT = "embedded.kafka.port";
+
+    /** Port of the embedded broker's controller listener. */
+    public static final String EMBEDDED_KAFKA_CONTROLLER_PORT = "embedded.kafka.controller.port";
+
+    /** Port of the HTTP API and {@code /metrics}. */
+    public static final String HTTP_PORT = "http.port";
+
+    /** Schema registry to use; empty serves the built-in one. */
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+
+    /** Kafka Streams application id: instances with the same id share the work. */
+    public static final String APPLICATION_ID = "application.id";
+
+    /** Kafka Streams processing guarantee. */
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+
+    /** Stream threads per instance. */
+    public static final String STREAM_THREADS = "num.stream.threads";
+
+    /** Partitions of the topics the application creates. */
+    public static final String TOPIC_PARTITIONS = "topic.partitions";
+
+    /** Replication factor of the topics the application creates. */
+    public static final String TOPIC_REPLICATION = "topic.replication.factor";
+
+    /** Most records in one batch handed to an action. */
+    public static final String BATCH_MAX_RECORDS = "batch.max.records";
+
+    /** Longest a record waits for its batch to fill before the batch runs anyway. */
+    public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
+
+    /** Times a failed batch is tried again before it goes to the dead-letter topic. */
+    public static final String RETRY_ATTEMPTS = "retry.attempts";
+
+    /** Wait before the first retry; each further retry waits twice as long. */
+    public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+
+    /** How often the scheduler looks for due scheduled actions. */
+    public static final String SCHEDULER_INTERVAL_MS = "scheduler.interval.ms";
+
+    /** Longest one run of an action may take. */
+    public static final String ACTION_TIMEOUT_MS = "action.timeout.ms";
+
+    /** Most bytes one run of an action may allocate. */
+    public static final String ACTION_MAX_ALLOCATED_BYTES = "action.max.allocated.bytes";
+
+    /** Package index for {@code pyproject.toml} dependencies; empty uses pip's default. */
+    public static final String PACKAGE_INDEX_URL = "package.index.url";
+
+    /** Folder of wheels for {@code pyproject.toml} dependencies, used instead of an index. */
+    public static final String PACKAGE_WHEELS_DIR = "package.wheels.dir";
+
+    /** The address scripts see in {@code ORIGIN_CLUSTER_URL}. */
+    public static final String PUBLIC_URL = "public.url";
+
+    private static final String ENV_PREFIX = "ACTIONS_";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(DATA_DIR, Type.STRING, "data", Importance.HIGH,
+                    "Folder for the embedded broker's log, the streams state and the stored scripts.")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, "", Importance.HIGH,
+                    "Kafka cluster (host:port,...). Empty: run the embedded single-node KRaft broker.")
+            .define(EMBEDDED_KAFKA_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.MEDIUM,
+                    "Client port of the embedded broker (0 picks a free one).")
+            .define(EMBEDDED_KAFKA_CONTROLLER_PORT, Type.INT, 9093, Range.between(0, 65535),
+                    Importance.LOW, "Controller port of the embedded broker (0 picks a free one).")
+            .define(HTTP_PORT, Type.INT, 5080, Range.between(0, 65535), Importance.HIGH,
+                    "Port of the HTTP API, /healthz and /metrics (0 picks a free one).")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
+                    "Confluent-compatible schema registry (Confluent, Redpanda, Karapace). Empty: the"
+                            + " built-in registry, stored in the _schemas topic.")
+            .define(APPLICATION_ID, Type.STRING, "stream-actions", Importance.MEDIUM,
+                    "Kafka Streams application id. Instances with the same id share the partitions.")
+            .define(PROCESSING_GUARANTEE, Type.STRING, "exactly_once_v2",
+                    ValidString.in("exactly_once_v2", "at_least_once"), Importance.MEDIUM,
+                    "exactly_once_v2: each input record's results are written once, even across crashes."
+                            + " at_least_once: faster, may repeat results after a crash.")
+            .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Kafka Streams threads of this instance.")
+            .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
+                    "Partitions of the topics the application creates (logs, alerts, timer, runs, dlq).")
+            .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Replication factor of the topics the application creates.")
+            .define(BATCH_MAX_RECORDS, Type.INT, 500, Range.between(1, 100_000), Importance.MEDIUM,
+                    "Most log records in one batch handed to an action.")
+            .define(BATCH_MAX_WAIT_MS, Type.LONG, 1_000L, Range.between(0, 3_600_000), Importance.MEDIUM,
+                    "Longest a log record waits for its batch to fill before the batch runs anyway.")
+            .define(RETRY_ATTEMPTS, Type.INT, 2, Range.between(0, 100), Importance.MEDIUM,
+                    "Times a failed batch is tried again before its records go to actions.dlq.")
+            .define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.between(0, 3_600_000), Importance.LOW,
+                    "Wait before the first retry of a failed batch; each further retry waits twice as long.")
+            .define(SCHEDULER_INTERVAL_MS, Type.LONG, 1_000L, Range.between(10, 60_000), Importance.LOW,
+                    "How often the scheduler looks for scheduled actions that are due.")
+            .define(ACTION_TIMEOUT_MS, Type.LONG, 30_000L, Range.between(100, 3_600_000),
+                    Importance.MEDIUM, "Longest one run of an action may take before it is stopped.")
+            .define(ACTION_MAX_ALLOCATED_BYTES, Type.LONG, 1L << 30, Range.atLeast(1L << 20),
+                    Importance.LOW, "Most bytes one run of an action may allocate before it is stopped.")
+            .define(PACKAGE_INDEX_URL, Type.STRING, "", Importance.LOW,
+                    "Package index for pyproject.toml dependencies. Empty: pip's default index.")
+            .define(PACKAGE_WHEELS_DIR, Type.STRING, "", Importance.LOW,
+                    "Folder of wheels for pyproject.toml dependencies, used instead of an index.")
+            .define(PUBLIC_URL, Type.STRING, "", Importance.LOW,
+                    "This server's address as scripts see it in ORIGIN_CLUSTER_URL. Empty:"
+                            + " http://localhost:<http.port>.");
+
+    public ActionsConfig(Map<?, ?> values) {
+        super(DEFINITION, values, false);
+    }
+
+    /**
+      * The settings from, later ones winning: {@code file} (may be empty), the {@code ACTIONS_*}
+      * variables of {@code environment}, and {@code overrides}.
+      */
+    public static ActionsConfig load(Properties file, Map<String, String> environment,
+            Map<String, ?> overrides) {
+        Map<String, Object> values = new HashMap<>();
+        file.forEach((k, v) -> values.put(k.toString(), v));
+        for (String name : DEFINITION.names()) {
+            String variable = environmentName(name);
+            if (environment.containsKey(variable)) {
+                values.put(name, environment.get(variable));
+            }
+        }
+        values.putAll(overrides);
+        return new ActionsConfig(values);
+    }
+
+    /** The environment variable that sets {@code name}: {@code batch.max.records} → {@code ACTIONS_BATCH_MAX_RECORDS}. */
+    public static String environmentName(String name) {
+        return ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    public Path dataDir() {
+        return Path.of(getString(DATA_DIR));
+    }
+
+    public Duration duration(String name) {
+        return Duration.ofMillis(getLong(name));
+    }
+}
