@@ -1,0 +1,91 @@
+package dev.streamactions.topics;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates the topics the application needs when they are missing. Topics that exist are left as they
+ * are (an operator may have tuned them).
+ */
+public final class TopicAdmin implements AutoCloseable {
+    private final Admin admin;
+    private final Duration timeout;
+
+    public TopicAdmin(Properties clientProperties, Duration timeout) {
+        this.admin = Admin.create(clientProperties);
+        this.timeout = timeout;
+    }
+
+    /** A topic that holds a table: compacted, so the newest value of every key is kept forever. */
+    public static NewTopic table(String name, int partitions, short replication) {
+        return new NewTopic(name, partitions, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+    }
+
+    /** A topic that holds events, kept by the broker's retention. */
+    public static NewTopic events(String name, int partitions, short replication) {
+        return new NewTopic(name, partitions, replication);
+    }
+
+    /** Creates those of {@code topics} that do not exist yet. */
+    public void ensure(Collection<NewTopic> topics) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            var results = admin.createTopics(missing).values();
+            for (var entry : results.entrySet()) {
+                try {
+                    entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new KafkaException("could not create topic " + entry.getKey() + ": "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new KafkaException("could not list topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("Kafka did not answer within " + timeout + " while creating topics", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while creating topics", e);
+        }
+    }
+
+    /** Whether {@code topic} exists. */
+    public boolean exists(String topic) {
+        try {
+            return admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS).contains(topic);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaException("could not list topics: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while listing topics", e);
+        }
+    }
+
+    public Admin admin() {
+        return admin;
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(5));
+    }
+}
