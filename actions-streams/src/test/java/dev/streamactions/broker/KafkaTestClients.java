@@ -22,24 +22,24 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Plain kafka-clients helpers for the broker tests: every call goes over the real socket. */
-final class KafkaTestClients {
+public final class KafkaTestClients {
 
-    static final Duration DEADLINE = Duration.ofSeconds(60);
+    public static final Duration DEADLINE = Duration.ofSeconds(60);
 
     private KafkaTestClients() {
     }
 
-    static Admin admin(EmbeddedKafka kafka) {
+    public static Admin admin(EmbeddedKafka kafka) {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
     }
 
-    static void createTopic(EmbeddedKafka kafka, String topic) throws InterruptedException, ExecutionException {
+    public static void createTopic(EmbeddedKafka kafka, String topic) throws InterruptedException, ExecutionException {
         try (Admin admin = admin(kafka)) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
     }
 
-    static Properties producerConfig(EmbeddedKafka kafka) {
+    public static Properties producerConfig(EmbeddedKafka kafka) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -48,7 +48,7 @@ final class KafkaTestClients {
         return p;
     }
 
-    static void produce(EmbeddedKafka kafka, String topic, String key, String value)
+    public static void produce(EmbeddedKafka kafka, String topic, String key, String value)
             throws InterruptedException, ExecutionException {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(kafka))) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
@@ -59,7 +59,7 @@ final class KafkaTestClients {
      * Reads partition 0 of {@code topic} from the beginning until {@code expected} records arrived (or the
      * deadline passes), with the given isolation level.
      */
-    static List<ConsumerRecord<String, String>> consume(EmbeddedKafka kafka, String topic, int expected,
+    public static List<ConsumerRecord<String, String>> consume(EmbeddedKafka kafka, String topic, int expected,
             String isolationLevel) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
