@@ -13,7 +13,7 @@ import java.util.zip.ZipOutputStream;
 import picocli.CommandLine;
 
 /** Runs the command line in this JVM with its stdout and stderr captured. */
-final class Cli {
+public final class Cli {
 
     private Cli() {
     }
@@ -36,7 +36,7 @@ final class Cli {
     }
 
     /** The repository root: the first folder up from the working directory that holds ./actions and examples/. */
-    static Path repositoryRoot() {
+    public static Path repositoryRoot() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("actions")) && Files.isDirectory(dir.resolve("examples"))) {
                 return dir;
@@ -46,17 +46,17 @@ final class Cli {
     }
 
     /** The seed's real-time example (OpenObserve's docs, verbatim). */
-    static Path seedFolder() {
+    public static Path seedFolder() {
         return repositoryRoot().resolve("examples/real_time_action_script");
     }
 
     /** Ten kubernetes log records of three pods. */
-    static Path seedInput() {
+    public static Path seedInput() {
         return repositoryRoot().resolve("examples/k8s-logs.json");
     }
 
     /** Zips a folder as a user would: everything inside one top-level folder named like it. */
-    static Path zip(Path folder, Path zip) {
+    public static Path zip(Path folder, Path zip) {
         try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip));
              Stream<Path> files = Files.walk(folder)) {
             for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {

@@ -1,0 +1,227 @@
+package dev.streamactions.app;
+
+import dev.streamactions.broker.EmbeddedKafka;
+import dev.streamactions.config.ActionsConfig;
+import dev.streamactions.definitions.ActionDefinitions;
+import dev.streamactions.metrics.ActionMetrics;
+import dev.streamactions.runner.ActionRunner;
+import dev.streamactions.runner.InvocationLimits;
+import dev.streamactions.runner.RunnerSettings;
+import dev.streamactions.runner.dependencies.PackageIndex;
+import dev.streamactions.runs.ActionBatches;
+import dev.streamactions.runs.LoadedActions;
+import dev.streamactions.runs.RunAnnouncer;
+import dev.streamactions.runs.RunContext;
+import dev.streamactions.runs.ScriptAccess;
+import dev.streamactions.schemas.registry.SchemaRegistry;
+import dev.streamactions.scripts.FolderScriptStore;
+import dev.streamactions.scripts.ScriptStore;
+import dev.streamactions.topics.TopicAdmin;
+import dev.streamactions.topics.TopicNames;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One instance of the application: Kafka (embedded, or a cluster), the definitions, the runner, and
+ * the streams topology. Instances with the same {@code application.id} on one cluster share the work.
+ * Closed in the reverse order of start.
+ */
+public final class ActionsApplication implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ActionsApplication.class);
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
+    /** What the application needs that another part of the product provides. */
+    public record Parts(Function<Properties, SchemaRegistry> registry, ScriptAccess access) {}
+
+    private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    private final ActionsConfig config;
+    private final String bootstrapServers;
+    private final PrometheusMeterRegistry meters;
+    private final ActionDefinitions definitions;
+    private final ScriptStore scripts;
+    private final ActionRunner runner;
+    private final SchemaRegistry registry;
+    private final KafkaStreams streams;
+
+    private ActionsApplication(ActionsConfig config, Parts parts) throws Exception {
+        this.config = config;
+        try {
+            String bootstrap = config.getString(ActionsConfig.BOOTSTRAP_SERVERS);
+            if (bootstrap.isBlank()) {
+                EmbeddedKafka kafka = EmbeddedKafka.start(config.dataDir().resolve("kafka"),
+                        config.getInt(ActionsConfig.EMBEDDED_KAFKA_PORT),
+                        config.getInt(ActionsConfig.EMBEDDED_KAFKA_CONTROLLER_PORT), STARTUP_TIMEOUT);
+                closeables.push(kafka);
+                bootstrap = kafka.bootstrapServers();
+            }
+            this.bootstrapServers = bootstrap;
+            Properties client = new Properties();
+            client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+
+            int partitions = config.getInt(ActionsConfig.TOPIC_PARTITIONS);
+            short replication = config.getShort(ActionsConfig.TOPIC_REPLICATION);
+            TopicAdmin topics = new TopicAdmin(client, STARTUP_TIMEOUT);
+            closeables.push(topics);
+            topics.ensure(List.of(
+                    TopicAdmin.events(TopicNames.ALERTS, partitions, replication),
+                    TopicAdmin.events(TopicNames.TIMER, partitions, replication),
+                    TopicAdmin.events(TopicNames.RUNS, partitions, replication),
+                    TopicAdmin.events(TopicNames.DLQ, partitions, replication)));
+
+            this.registry = parts.registry().apply(client);
+            this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            this.scripts = new FolderScriptStore(config.dataDir().resolve("scripts"));
+            this.runner = ActionRunner.start(RunnerSettings.in(config.dataDir().resolve("runner"))
+                    .withPackageIndex(packageIndex(config)));
+            closeables.push(runner);
+            if (!runner.compilationEnabled()) {
+                log.warn("GraalPy runs WITHOUT its JIT compiler: actions will be about 8x slower. Start the JVM with"
+                        + " the flags of the parent pom's graal.jvm.args (./actions does).");
+            }
+            InvocationLimits limits = InvocationLimits.DEFAULT
+                    .withTimeout(config.duration(ActionsConfig.ACTION_TIMEOUT_MS))
+                    .withMaxAllocatedBytes(config.getLong(ActionsConfig.ACTION_MAX_ALLOCATED_BYTES));
+            LoadedActions actions = new LoadedActions(runner, scripts, parts.access(),
+                    Map.of("ORIGIN_CLUSTER_URL", publicUrl(config)), limits);
+            closeables.push(actions);
+            this.definitions = ActionDefinitions.open(client, registry, topics, partitions, replication,
+                    STARTUP_TIMEOUT, (key, before, after) -> actions.changed(before, after));
+            closeables.push(definitions);
+            RunAnnouncer announcer = new RunAnnouncer(client, registry);
+            closeables.push(announcer);
+
+            Duration maxWait = config.duration(ActionsConfig.BATCH_MAX_WAIT_MS);
+            int retries = config.getInt(ActionsConfig.RETRY_ATTEMPTS);
+            Duration backoff = config.duration(ActionsConfig.RETRY_BACKOFF_MS);
+            RunContext run = new RunContext(definitions, actions, parts.access(), registry, new ActionMetrics(meters),
+                    new ActionBatches.Settings(config.getInt(ActionsConfig.BATCH_MAX_RECORDS), maxWait, retries, backoff),
+                    new ActionBatches.Settings(config.getInt(ActionsConfig.BATCH_MAX_RECORDS), Duration.ZERO, retries,
+                            backoff),
+                    new ActionBatches.Settings(1, Duration.ZERO, 0, backoff),
+                    punctuationInterval(maxWait),
+                    config.duration(ActionsConfig.SCHEDULER_INTERVAL_MS),
+                    announcer);
+            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap, limits));
+            streams.setUncaughtExceptionHandler(e -> {
+                log.error("A stream thread failed; replacing it", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            closeables.push(() -> streams.close(Duration.ofSeconds(30)));
+            streams.start();
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Starts an instance; returns once Kafka, the definitions and the runner are up (the streams still joining). */
+    public static ActionsApplication start(ActionsConfig config, Parts parts) throws Exception {
+        return new ActionsApplication(config, parts);
+    }
+
+    private static Properties streamsProperties(ActionsConfig config, String bootstrap, InvocationLimits limits) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ActionsConfig.APPLICATION_ID));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(ActionsConfig.PROCESSING_GUARANTEE));
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ActionsConfig.STREAM_THREADS));
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(ActionsConfig.TOPIC_REPLICATION));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toAbsolutePath().toString());
+        // A batch runs inside the transaction that commits its input: the transaction must outlive
+        // the slowest batch (the action's timeout) with room to spare.
+        long transactionTimeout = Math.max(60_000, 2 * limits.timeout().toMillis() + 10_000);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) transactionTimeout);
+        // New log streams are new topics matching the input pattern: notice them within seconds.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.METADATA_MAX_AGE_CONFIG), 5_000);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+                (int) Math.max(300_000, 4 * limits.timeout().toMillis()));
+        return p;
+    }
+
+    private static Duration punctuationInterval(Duration maxWait) {
+        long millis = Math.clamp(maxWait.toMillis() / 4, 10, 200);
+        return Duration.ofMillis(millis);
+    }
+
+    private static PackageIndex packageIndex(ActionsConfig config) {
+        String index = config.getString(ActionsConfig.PACKAGE_INDEX_URL);
+        String wheels = config.getString(ActionsConfig.PACKAGE_WHEELS_DIR);
+        if (index.isBlank() && wheels.isBlank()) {
+            return PackageIndex.PIP_DEFAULT;
+        }
+        return new PackageIndex(index.isBlank() ? null : index, wheels.isBlank() ? null : Path.of(wheels).toAbsolutePath());
+    }
+
+    static String publicUrl(ActionsConfig config) {
+        String url = config.getString(ActionsConfig.PUBLIC_URL);
+        return url.isBlank() ? "http://localhost:" + config.getInt(ActionsConfig.HTTP_PORT) : url;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public ActionDefinitions definitions() {
+        return definitions;
+    }
+
+    public ScriptStore scripts() {
+        return scripts;
+    }
+
+    public ActionRunner runner() {
+        return runner;
+    }
+
+    public SchemaRegistry registry() {
+        return registry;
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    public KafkaStreams.State streamsState() {
+        return streams.state();
+    }
+
+    /** Waits until the streams application runs (tasks assigned), or throws after {@code timeout}. */
+    public void awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the streams application is " + streams.state() + " after " + timeout);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() {
+        while (!closeables.isEmpty()) {
+            AutoCloseable c = closeables.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("Closing {} failed: {}", c, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.streamactions.runs;
+
+import dev.streamactions.definitions.ActionId;
+import dev.streamactions.runner.ActionLoadException;
+import dev.streamactions.runner.ActionRunner;
+import dev.streamactions.runner.ActionSpec;
+import dev.streamactions.runner.ActionType;
+import dev.streamactions.runner.InvocationLimits;
+import dev.streamactions.runner.LoadedAction;
+import dev.streamactions.schemas.definitions.ActionDefinition;
+import dev.streamactions.scripts.ScriptStore;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The actions this instance can run, loaded in the runner ahead of their first batch: a new version is
+ * loaded (package fetched, checked, first context warmed) in the background as soon as its definition
+ * arrives, so the stream threads never wait on GraalPy's cold start, and the old version keeps serving
+ * until the new one is ready. A removed action is closed.
+ *
+ * <p>The script is fetched only after the action's service account is allowed to fetch it.
+ */
+public final class LoadedActions implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LoadedActions.class);
+
+    /** Where an action stands on this instance. */
+    public sealed interface Lookup {}
+
+    /** No such action (never defined, or removed). */
+    public record Missing() implements Lookup {}
+
+    /** Its current version is being loaded; its inputs wait. */
+    public record Loading(ActionDefinition definition) implements Lookup {}
+
+    /** Ready to run. */
+    public record Ready(ActionDefinition definition, LoadedAction action) implements Lookup {}
+
+    /** Its current version cannot run; {@code reason} says why. */
+    public record Broken(ActionDefinition definition, String reason) implements Lookup {}
+
+    private record Entry(ActionDefinition definition, CompletableFuture<LoadedAction> loading) {}
+
+    private final ActionRunner runner;
+    private final ScriptStore scripts;
+    private final ScriptAccess access;
+    private final Map<String, String> originEnvironment;
+    private final InvocationLimits limits;
+    private final Duration retireAfter;
+    private final Map<ActionId, Entry> entries = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService loader = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("action-loader").factory());
+
+    /**
+     * @param originEnvironment what every script sees besides its own variables ({@code ORIGIN_CLUSTER_URL})
+     * @param limits            the limits of every invocation
+     */
+    public LoadedActions(ActionRunner runner, ScriptStore scripts, ScriptAccess access,
+            Map<String, String> originEnvironment, InvocationLimits limits) {
+        this.runner = runner;
+        this.scripts = scripts;
+        this.access = access;
+        this.originEnvironment = Map.copyOf(originEnvironment);
+        this.limits = limits;
+        // An invocation that started on the old version may still be running: let it end first.
+        this.retireAfter = limits.timeout().plusSeconds(5);
+    }
+
+    /** Hears a change of a definition ({@code null} after: removed). */
+    public void changed(ActionDefinition before, ActionDefinition after) {
+        ActionDefinition any = after != null ? after : before;
+        ActionId id = new ActionId(any.getOrg(), any.getName());
+        if (after == null) {
+            Entry removed = entries.remove(id);
+            if (removed != null) {
+                retire(removed);
+            }
+            return;
+        }
+        Entry current = entries.get(id);
+        if (current != null && current.definition().getVersion() >= after.getVersion()
+                && current.definition().getScriptSha256().equals(after.getScriptSha256())) {
+            return;
+        }
+        startLoading(id, after, current);
+    }
+
+    /** Where {@code id} stands now; never waits. */
+    public Lookup lookup(ActionId id) {
+        Entry entry = entries.get(id);
+        if (entry == null) {
+            return new Missing();
+        }
+        CompletableFuture<LoadedAction> loading = entry.loading();
+        if (!loading.isDone()) {
+            return new Loading(entry.definition());
+        }
+        try {
+            return new Ready(entry.definition(), loading.join());
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof AccessRefused) {
+                // The account may have been granted the permission since: look again, and load if so.
+                if (access.refusal(id.org(), entry.definition().getServiceAccount()).isEmpty()) {
+                    startLoading(id, entry.definition(), entry);
+                    return new Loading(entry.definition());
+                }
+            }
+            return new Broken(entry.definition(), cause.getMessage());
+        }
+    }
+
+    private synchronized void startLoading(ActionId id, ActionDefinition definition, Entry previous) {
+        Entry latest = entries.get(id);
+        if (latest != previous) {
+            return;
+        }
+        CompletableFuture<LoadedAction> loading = new CompletableFuture<>();
+        entries.put(id, new Entry(definition, loading));
+        loader.execute(() -> {
+            try {
+                LoadedAction action = load(definition);
+                loading.complete(action);
+                log.info("Action {} version {} is ready", id, definition.getVersion());
+            } catch (Exception | Error e) {
+                log.warn("Action {} version {} cannot run: {}", id, definition.getVersion(), e.getMessage());
+                loading.completeExceptionally(e);
+            }
+            if (previous != null) {
+                retire(previous);
+            }
+        });
+    }
+
+    private LoadedAction load(ActionDefinition definition) throws Exception {
+        var refusal = access.refusal(definition.getOrg(), definition.getServiceAccount());
+        if (refusal.isPresent()) {
+            throw new AccessRefused(refusal.get());
+        }
+        byte[] zip = scripts.get(definition.getScriptSha256());
+        Map<String, String> environment = new HashMap<>(definition.getEnv());
+        environment.putAll(originEnvironment);
+        environment.put("ORIGIN_CLUSTER_TOKEN",
+                access.originToken(definition.getOrg(), definition.getServiceAccount()));
+        ActionType type = switch (definition.getType()) {
+            case realtime -> ActionType.REALTIME;
+            case scheduled -> ActionType.SCHEDULED;
+        };
+        ActionSpec spec = (type == ActionType.REALTIME ? ActionSpec.realtime(definition.getName())
+                : ActionSpec.scheduled(definition.getName()))
+                .withEnvironment(environment)
+                .withLimits(limits);
+        try {
+            LoadedAction action = runner.load(spec, zip);
+            return action;
+        } catch (ActionLoadException e) {
+            throw new IllegalStateException("version " + definition.getVersion() + " cannot be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    private void retire(Entry entry) {
+        loader.schedule(() -> entry.loading().thenAccept(LoadedAction::close), retireAfter.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** The service account may not fetch the script. */
+    static final class AccessRefused extends Exception {
+        AccessRefused(String reason) {
+            super(reason);
+        }
+    }
+
+    @Override
+    public void close() {
+        loader.shutdownNow();
+        entries.values().forEach(e -> e.loading().thenAccept(LoadedAction::close));
+        entries.clear();
+    }
+}

@@ -1,0 +1,251 @@
+package dev.streamactions.app;
+
+import static dev.streamactions.app.StreamsTestKit.define;
+import static dev.streamactions.app.StreamsTestKit.produce;
+import static dev.streamactions.app.StreamsTestKit.readUntil;
+import static dev.streamactions.app.StreamsTestKit.runsUntil;
+import static dev.streamactions.app.StreamsTestKit.text;
+import static dev.streamactions.app.StreamsTestKit.zip;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamactions.broker.EmbeddedKafka;
+import dev.streamactions.cli.Cli;
+import dev.streamactions.config.ActionsConfig;
+import dev.streamactions.schemas.definitions.ActionType;
+import dev.streamactions.schemas.dlq.DlqRecord;
+import dev.streamactions.schemas.registry.InMemorySchemaRegistry;
+import dev.streamactions.schemas.runs.RunRecord;
+import dev.streamactions.schemas.runs.RunStatus;
+import dev.streamactions.schemas.runs.Trigger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The streams application end to end on a real broker: actions attached to a log stream, run by alert
+ * events and by the scheduler, and what happens when they fail. One application for the class, as a
+ * user runs one (GraalPy's cold start is paid once).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StreamsApplicationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    Path dir;
+    EmbeddedKafka kafka;
+    ActionsApplication app;
+
+    static JsonNode json(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        this.dir = dir;
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0);
+        app = ActionsApplication.start(new ActionsConfig(Map.of(
+                ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                ActionsConfig.DATA_DIR, dir.resolve("app").toString(),
+                ActionsConfig.HTTP_PORT, "0",
+                ActionsConfig.TOPIC_PARTITIONS, "2",
+                ActionsConfig.BATCH_MAX_WAIT_MS, "300",
+                ActionsConfig.RETRY_ATTEMPTS, "1",
+                ActionsConfig.RETRY_BACKOFF_MS, "100",
+                ActionsConfig.SCHEDULER_INTERVAL_MS, "200")),
+                new ActionsApplication.Parts(StreamsTestKit.shared(new InMemorySchemaRegistry()),
+                        StreamsTestKit.EVERYONE_MAY_FETCH));
+        app.awaitRunning(StreamsTestKit.DEADLINE);
+    }
+
+    @AfterAll
+    void stop() {
+        if (app != null) {
+            app.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void theSeedTransformRunsOnTheK8sStreamAndItsSummaryReachesTheOutputTopic() throws Exception {
+        byte[] seed = Files.readAllBytes(Cli.zip(Cli.seedFolder(), dir.resolve("seed.zip")));
+        define(app, "default", "k8s_summary", ActionType.realtime, null, seed);
+        app.definitions().attach("default", "k8s", "k8s_summary", null);
+
+        JsonNode input = JSON.readTree(Cli.seedInput().toFile());
+        List<String[]> records = new ArrayList<>();
+        Set<String> pods = new HashSet<>();
+        for (JsonNode record : input) {
+            records.add(new String[] {record.get("kubernetes_pod_name").asText(), record.toString()});
+            pods.add(record.get("kubernetes_pod_name").asText());
+        }
+        produce(app.bootstrapServers(), "logs.default.k8s", records);
+
+        // Batches may be cut anywhere: together, the summaries name every pod that logged.
+        Set<String> summarized = new HashSet<>();
+        readUntil(app.bootstrapServers(), "logs.default.k8s.k8s_summary", out -> {
+            summarized.clear();
+            for (var r : out) {
+                json(r.value()).get("distinct_pod_names").forEach(p -> summarized.add(p.asText()));
+            }
+            return summarized.equals(pods);
+        });
+        List<RunRecord> runs = runsUntil(app, "default", "k8s_summary",
+                rs -> rs.stream().mapToLong(RunRecord::getRecordsIn).sum() == records.size());
+        assertThat(runs).allSatisfy(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.Completed);
+            assertThat(run.getTrigger()).isEqualTo(Trigger.stream);
+            assertThat(run.getVersion()).isEqualTo(1);
+            assertThat(run.getRecordsOut()).isEqualTo(1);
+            assertThat(run.getLogs()).anySatisfy(l -> assertThat(l.getMessage()).isEqualTo("Starting transformation"));
+        });
+    }
+
+    @Test
+    void aTransformThatReturnsOneRecordPerInputKeepsEachInputsKey() throws Exception {
+        define(app, "default", "upper", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return [{k: (v.upper() if isinstance(v, str) else v) for k, v in r.items()} for r in data]
+                """));
+        app.definitions().attach("default", "keyed", "upper", "upper_out");
+        List<String[]> records = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            records.add(new String[] {"key-" + i, "{\"message\":\"hello " + i + "\",\"n\":" + i + "}"});
+        }
+        produce(app.bootstrapServers(), "logs.default.keyed", records);
+
+        var out = readUntil(app.bootstrapServers(), "upper_out", rs -> rs.size() >= records.size());
+        assertThat(out).hasSize(records.size());
+        for (var r : out) {
+            JsonNode value = json(r.value());
+            assertThat(text(r.key())).isEqualTo("key-" + value.get("n").asInt());
+            assertThat(value.get("message").asText()).isEqualTo("HELLO " + value.get("n").asInt());
+        }
+    }
+
+    @Test
+    void anAlertEventWrittenAsJsonRunsTheActionsItNames() throws Exception {
+        define(app, "default", "page_oncall", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    logger.info("paging for %s", data[0]["alert"])
+                    return [{"paged": data[0]["alert"], "events": len(data)}]
+                """));
+        String event = """
+                {"org":"default","alert_name":"disk_full","stream":"k8s","actions":["page_oncall"],
+                 "triggered_at":"2026-11-23T10:00:00Z","payload":{"alert":"disk_full","host":"node-1"}}
+                """.replace("\n", "");
+        produce(app.bootstrapServers(), "actions.alerts", List.<String[]>of(new String[] {"disk_full", event}));
+
+        var out = readUntil(app.bootstrapServers(), "actions.default.page_oncall.out", rs -> !rs.isEmpty());
+        assertThat(json(out.get(0).value()).get("paged").asText()).isEqualTo("disk_full");
+        List<RunRecord> runs = runsUntil(app, "default", "page_oncall", rs -> !rs.isEmpty());
+        assertThat(runs.get(0).getTrigger()).isEqualTo(Trigger.alert);
+        assertThat(runs.get(0).getStatus()).isEqualTo(RunStatus.Completed);
+        assertThat(runs.get(0).getLogs()).anySatisfy(l -> assertThat(l.getMessage()).isEqualTo("paging for disk_full"));
+    }
+
+    @Test
+    void aBatchThatKeepsFailingIsRetriedThenItsRecordsGoToTheDeadLetterTopic() throws Exception {
+        define(app, "default", "broken", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    logger.warning("about to fail on %d records", len(data))
+                    raise ValueError("cannot handle " + data[0]["message"])
+                """));
+        app.definitions().attach("default", "fragile", "broken", null);
+        produce(app.bootstrapServers(), "logs.default.fragile",
+                List.of(new String[] {"a", "{\"message\":\"first\"}"}, new String[] {"b", "{\"message\":\"second\"}"}));
+
+        List<DlqRecord> dead = StreamsTestKit.deadUntil(app, d -> d.getAction().equals("broken"), ds -> ds.size() >= 2);
+        assertThat(dead).hasSize(2).allSatisfy(d -> {
+            assertThat(d.getReason()).contains("failed 2 times").contains("ValueError: cannot handle first");
+            assertThat(d.getVersion()).isEqualTo(1);
+            assertThat(d.getSourceTopic()).isEqualTo("logs.default.fragile");
+        });
+        assertThat(dead).extracting(d -> text(d.getOriginalKey().array())).containsExactlyInAnyOrder("a", "b");
+        List<RunRecord> runs = runsUntil(app, "default", "broken", rs -> !rs.isEmpty());
+        assertThat(runs).singleElement().satisfies(run -> {
+            assertThat(run.getStatus()).isEqualTo(RunStatus.Errored);
+            assertThat(run.getError()).contains("Traceback").contains("ValueError");
+            assertThat(run.getLogs()).anySatisfy(l -> assertThat(l.getMessage()).contains("about to fail"));
+        });
+        // Nothing reached the output topic.
+        assertThat(readUntil(app.bootstrapServers(), "logs.default.fragile.broken", rs -> true)).isEmpty();
+    }
+
+    @Test
+    void aRecordThatIsNotALogRecordGoesToTheDeadLetterTopicAndTheOthersGoOn() throws Exception {
+        define(app, "default", "passthrough", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return data
+                """));
+        app.definitions().attach("default", "mixed", "passthrough", null);
+        produce(app.bootstrapServers(), "logs.default.mixed", List.of(
+                new String[] {"bad", "this is not json"},
+                new String[] {"good", "{\"message\":\"fine\"}"}));
+
+        List<DlqRecord> dead = StreamsTestKit.deadUntil(app,
+                d -> d.getSourceTopic() != null && d.getSourceTopic().equals("logs.default.mixed"), ds -> !ds.isEmpty());
+        assertThat(dead).singleElement().satisfies(d -> {
+            assertThat(d.getReason()).startsWith("not a log record");
+            assertThat(text(d.getOriginalValue().array())).isEqualTo("this is not json");
+        });
+        var out = readUntil(app.bootstrapServers(), "logs.default.mixed.passthrough", rs -> !rs.isEmpty());
+        assertThat(text(out.get(0).value())).contains("fine");
+    }
+
+    @Test
+    void aCronActionFiresAndItsOnceTwinFiresOnceAndEndsCompleted() throws Exception {
+        String script = """
+                import os
+                def main():
+                    return [{"fired": os.environ["ACTION_NAME"]}]
+                """;
+        define(app, "default", "every_minute", ActionType.scheduled, "* * * * *", zip(script));
+        Instant soon = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        define(app, "default", "just_once", ActionType.scheduled, "once:" + soon, zip(script));
+
+        List<RunRecord> once = runsUntil(app, "default", "just_once",
+                rs -> rs.stream().anyMatch(r -> r.getStatus() == RunStatus.Completed));
+        assertThat(once).extracting(RunRecord::getStatus).containsExactly(RunStatus.Running, RunStatus.Completed);
+        assertThat(once).allSatisfy(r -> assertThat(r.getTrigger()).isEqualTo(Trigger.schedule));
+        var out = readUntil(app.bootstrapServers(), "actions.default.just_once.out", rs -> !rs.isEmpty());
+        assertThat(text(out.get(0).value())).isEqualTo("{\"fired\":\"just_once\"}");
+
+        // The cron action is due at the next minute: at most a minute away.
+        List<RunRecord> cron = runsUntil(app, "default", "every_minute",
+                rs -> rs.stream().anyMatch(r -> r.getStatus() == RunStatus.Completed));
+        assertThat(cron).anySatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.Completed));
+        // By now the once action has had many looks of the scheduler: it still ran only once.
+        assertThat(runsUntil(app, "default", "just_once", rs -> true))
+                .filteredOn(r -> r.getStatus() == RunStatus.Completed).hasSize(1);
+    }
+
+    @Test
+    void aTickProducedByHandFiresAScheduledActionNow() throws Exception {
+        define(app, "default", "nightly_report", ActionType.scheduled, "0 3 * * *", zip("""
+                def main():
+                    return [{"report": "done"}]
+                """));
+        produce(app.bootstrapServers(), "actions.timer", List.<String[]>of(new String[] {"default.nightly_report",
+                "{\"org\":\"default\",\"action\":\"nightly_report\",\"scheduled_for\":\"2026-11-23T03:00:00Z\"}"}));
+        var out = readUntil(app.bootstrapServers(), "actions.default.nightly_report.out", rs -> !rs.isEmpty());
+        assertThat(text(out.get(0).value())).contains("done");
+    }
+}
