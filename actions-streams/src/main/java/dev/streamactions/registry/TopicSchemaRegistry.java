@@ -79,25 +79,31 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
      * @throws IllegalStateException when {@value #TOPIC} exists with more than one partition
      */
     public static TopicSchemaRegistry start(Properties clientProperties, short replicationFactor, Duration timeout) {
+        return start(TOPIC, clientProperties, replicationFactor, timeout);
+    }
+
+    /** As {@link #start(Properties, short, Duration)} on another topic (tests). */
+    static TopicSchemaRegistry start(String topic, Properties clientProperties, short replicationFactor,
+            Duration timeout) {
         try (TopicAdmin admin = new TopicAdmin(clientProperties, timeout)) {
-            admin.ensure(List.of(TopicAdmin.table(TOPIC, 1, replicationFactor)));
-            TopicDescription description = admin.admin().describeTopics(List.of(TOPIC)).allTopicNames()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(TOPIC);
+            admin.ensure(List.of(TopicAdmin.table(topic, 1, replicationFactor)));
+            TopicDescription description = admin.admin().describeTopics(List.of(topic)).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic);
             if (description.partitions().size() != 1) {
-                throw new IllegalStateException("The topic " + TOPIC + " has " + description.partitions().size()
+                throw new IllegalStateException("The topic " + topic + " has " + description.partitions().size()
                         + " partitions; the built-in schema registry needs exactly one, because the order of"
                         + " its records decides ids and versions. Recreate it with one partition, or set"
                         + " schema.registry.url to use another registry.");
             }
         } catch (ExecutionException e) {
-            throw new KafkaException("could not describe " + TOPIC + ": " + e.getCause().getMessage(), e.getCause());
+            throw new KafkaException("could not describe " + topic + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new KafkaException("Kafka did not describe " + TOPIC + " within " + timeout, e);
+            throw new KafkaException("Kafka did not describe " + topic + " within " + timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while describing " + TOPIC, e);
+            throw new KafkaException("interrupted while describing " + topic, e);
         }
-        TableTopic<String, JsonNode> table = new TableTopic<>(TOPIC, clientProperties, new TableTopic.Codec<>(
+        TableTopic<String, JsonNode> table = new TableTopic<>(topic, clientProperties, new TableTopic.Codec<>(
                 key -> key.getBytes(StandardCharsets.UTF_8),
                 bytes -> new String(bytes, StandardCharsets.UTF_8),
                 TopicSchemaRegistry::writeJson,
@@ -108,7 +114,7 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
             table.start(timeout);
         } catch (TimeoutException | RuntimeException e) {
             table.close();
-            throw new KafkaException("could not read " + TOPIC + " within " + timeout + ": " + e.getMessage(), e);
+            throw new KafkaException("could not read " + topic + " within " + timeout + ": " + e.getMessage(), e);
         }
         return registry;
     }
@@ -374,7 +380,7 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
                         state.globalLevel = level;
                     }
                 }
-                default -> log.warn("Skipped a record of {} with an unknown key type: {}", TOPIC, keyText);
+                default -> log.warn("Skipped a record of {} with an unknown key type: {}", table.topic(), keyText);
             }
         }
     }
@@ -394,7 +400,7 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
         try {
             schema = state.parsedById.containsKey(id) ? state.parsedById.get(id) : new Schema.Parser().parse(text);
         } catch (SchemaParseException e) {
-            log.warn("Skipped a schema of {} that Avro cannot parse (subject {}, id {}): {}", TOPIC, subject, id,
+            log.warn("Skipped a schema of {} that Avro cannot parse (subject {}, id {}): {}", table.topic(), subject, id,
                     e.getMessage());
             return;
         }
@@ -408,10 +414,10 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
         try {
             table.put(key, value, timeout);
         } catch (TimeoutException e) {
-            throw new SchemaRegistryException("The schema registry's topic " + TOPIC + " did not take a write within "
+            throw new SchemaRegistryException("The schema registry's topic " + table.topic() + " did not take a write within "
                     + timeout + ": " + e.getMessage(), 500, 50002, e);
         } catch (KafkaException e) {
-            throw new SchemaRegistryException("The schema registry could not write to " + TOPIC + ": "
+            throw new SchemaRegistryException("The schema registry could not write to " + table.topic() + ": "
                     + e.getMessage(), 500, 50001, e);
         }
     }
@@ -420,10 +426,10 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
         try {
             table.catchUp(timeout);
         } catch (TimeoutException e) {
-            throw new SchemaRegistryException("The schema registry could not read " + TOPIC + " to its end within "
+            throw new SchemaRegistryException("The schema registry could not read " + table.topic() + " to its end within "
                     + timeout + ": " + e.getMessage(), 500, 50002, e);
         } catch (KafkaException | IllegalStateException e) {
-            throw new SchemaRegistryException("The schema registry could not read " + TOPIC + ": "
+            throw new SchemaRegistryException("The schema registry could not read " + table.topic() + ": "
                     + e.getMessage(), 500, 50001, e);
         }
     }
