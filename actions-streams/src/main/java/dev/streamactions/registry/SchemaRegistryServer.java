@@ -13,6 +13,7 @@ import io.javalin.http.HttpResponseException;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
@@ -185,9 +186,27 @@ public final class SchemaRegistryServer implements AutoCloseable {
                     + " string, e.g. {\"schema\":\"{\\\"type\\\":\\\"string\\\"}\"}", 422, 42201);
         }
         try {
-            return new Schema.Parser().parse(schema.asText());
+            Schema parsed = new Schema.Parser().parse(schema.asText());
+            // Avro 1.12 leaves a name it does not know unresolved and fails only when the schema is used.
+            parsed.toString();
+            return parsed;
         } catch (SchemaParseException e) {
             throw new SchemaRegistryException("Invalid schema: Avro cannot parse it: " + e.getMessage(), 422, 42201);
+        } catch (AvroRuntimeException e) {
+            throw new SchemaRegistryException("Invalid schema: Avro cannot parse it: " + e.getMessage(), 422, 42201);
+        } catch (NullPointerException e) {
+            // Avro's message names only an internal placeholder for a top-level unknown type: name it here.
+            throw new SchemaRegistryException("Invalid schema: Avro cannot parse it: its type " + topLevelType(schema)
+                    + " is neither a primitive type nor a named type defined in it", 422, 42201);
+        }
+    }
+
+    private static String topLevelType(JsonNode schemaText) {
+        try {
+            JsonNode schema = JSON.readTree(schemaText.asText());
+            return (schema.isObject() ? schema.path("type") : schema).toString();
+        } catch (JsonProcessingException e) {
+            return schemaText.toString();
         }
     }
 
