@@ -42,6 +42,9 @@ public final class ActionsConfig extends AbstractConfig {
     /** Schema registry to use; empty serves the built-in one. */
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
 
+    /** Port of the built-in schema registry (served only when {@link #SCHEMA_REGISTRY_URL} is empty). */
+    public static final String SCHEMA_REGISTRY_PORT = "schema.registry.port";
+
     /** Kafka Streams application id: instances with the same id share the work. */
     public static final String APPLICATION_ID = "application.id";
 
@@ -103,6 +106,9 @@ public final class ActionsConfig extends AbstractConfig {
             .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
                     "Confluent-compatible schema registry (Confluent, Redpanda, Karapace). Empty: the"
                             + " built-in registry, stored in the _schemas topic.")
+            .define(SCHEMA_REGISTRY_PORT, Type.INT, 8081, Range.between(0, 65535), Importance.MEDIUM,
+                    "Port of the built-in schema registry's REST API (Confluent's subset), served only when"
+                            + " schema.registry.url is empty (0 picks a free one).")
             .define(APPLICATION_ID, Type.STRING, "stream-actions", Importance.MEDIUM,
                     "Kafka Streams application id. Instances with the same id share the partitions.")
             .define(PROCESSING_GUARANTEE, Type.STRING, "exactly_once_v2",

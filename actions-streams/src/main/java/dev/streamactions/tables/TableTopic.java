@@ -65,6 +65,12 @@ public final class TableTopic<K, V> implements AutoCloseable {
     /** Next offset to read, per partition; guarded by {@link #progress}. */
     private final Map<Integer, Long> positions = new HashMap<>();
     private final Thread reader;
+    /**
+     * Asks for the topic's end offsets on behalf of {@link #catchUp}: the reader's consumer belongs to
+     * the reader thread (Kafka consumers are not thread-safe). Created on first use, guarded by itself.
+     */
+    private KafkaConsumer<byte[], byte[]> endOffsetsConsumer;
+    private final Properties consumerProperties;
     private volatile boolean closed;
     private volatile RuntimeException failure;
 
@@ -82,6 +88,7 @@ public final class TableTopic<K, V> implements AutoCloseable {
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumerProperties = consumerProps;
         Properties producerProps = new Properties();
         producerProps.putAll(clientProperties);
         producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, "table-writer-" + topic);
@@ -122,6 +129,35 @@ public final class TableTopic<K, V> implements AutoCloseable {
         reader.start();
         awaitOffsets(ends, timeout);
         return this;
+    }
+
+    /**
+     * Returns when the view holds everything the topic held at the call, including what other instances
+     * wrote; for a caller that must decide on the newest state (a registration, a lookup that missed).
+     */
+    public void catchUp(Duration timeout) throws TimeoutException {
+        Map<TopicPartition, Long> ends;
+        synchronized (consumerProperties) {
+            if (closed) {
+                throw new IllegalStateException("the table " + topic + " is closed");
+            }
+            if (endOffsetsConsumer == null) {
+                Properties props = new Properties();
+                props.putAll(consumerProperties);
+                props.put(ConsumerConfig.CLIENT_ID_CONFIG, "table-offsets-" + topic);
+                endOffsetsConsumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            }
+            List<TopicPartition> partitions;
+            synchronized (progress) {
+                partitions = positions.keySet().stream().map(p -> new TopicPartition(topic, p)).toList();
+            }
+            try {
+                ends = endOffsetsConsumer.endOffsets(partitions, timeout);
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                throw new TimeoutException("Kafka did not tell the end of " + topic + " within " + timeout);
+            }
+        }
+        awaitOffsets(ends, timeout);
     }
 
     /** The value of {@code key} in this instance's view. */
@@ -249,6 +285,11 @@ public final class TableTopic<K, V> implements AutoCloseable {
             consumer.close(Duration.ofSeconds(5));
             producer.close(Duration.ofSeconds(5));
             return;
+        }
+        synchronized (consumerProperties) {
+            if (endOffsetsConsumer != null) {
+                endOffsetsConsumer.close(Duration.ofSeconds(5));
+            }
         }
         consumer.wakeup();
         try {
