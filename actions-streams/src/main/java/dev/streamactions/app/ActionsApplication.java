@@ -13,6 +13,9 @@ import dev.streamactions.runs.LoadedActions;
 import dev.streamactions.runs.RunAnnouncer;
 import dev.streamactions.runs.RunContext;
 import dev.streamactions.runs.ScriptAccess;
+import dev.streamactions.registry.SchemaRegistryServer;
+import dev.streamactions.registry.TopicSchemaRegistry;
+import dev.streamactions.schemas.registry.RestSchemaRegistry;
 import dev.streamactions.schemas.registry.SchemaRegistry;
 import dev.streamactions.scripts.FolderScriptStore;
 import dev.streamactions.scripts.ScriptStore;
@@ -47,7 +50,12 @@ public final class ActionsApplication implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ActionsApplication.class);
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
 
-    /** What the application needs that another part of the product provides. */
+    /**
+     * What the application needs that another part of the product provides.
+     *
+     * @param registry the schema registry to use, made from the Kafka client settings; null: the one
+     *                 {@code schema.registry.url} names, or the built-in one
+     */
     public record Parts(Function<Properties, SchemaRegistry> registry, ScriptAccess access) {}
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
@@ -59,6 +67,7 @@ public final class ActionsApplication implements AutoCloseable {
     private final ActionRunner runner;
     private final SchemaRegistry registry;
     private final KafkaStreams streams;
+    private String registryUrl;
 
     private ActionsApplication(ActionsConfig config, Parts parts) throws Exception {
         this.config = config;
@@ -85,7 +94,7 @@ public final class ActionsApplication implements AutoCloseable {
                     TopicAdmin.events(TopicNames.RUNS, partitions, replication),
                     TopicAdmin.events(TopicNames.DLQ, partitions, replication)));
 
-            this.registry = parts.registry().apply(client);
+            this.registry = parts.registry() != null ? parts.registry().apply(client) : schemaRegistry(config, client);
             this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             this.scripts = new FolderScriptStore(config.dataDir().resolve("scripts"));
             this.runner = ActionRunner.start(RunnerSettings.in(config.dataDir().resolve("runner"))
@@ -134,6 +143,22 @@ public final class ActionsApplication implements AutoCloseable {
     /** Starts an instance; returns once Kafka, the definitions and the runner are up (the streams still joining). */
     public static ActionsApplication start(ActionsConfig config, Parts parts) throws Exception {
         return new ActionsApplication(config, parts);
+    }
+
+    /** The registry {@code schema.registry.url} names, else the built-in one, served on its own port. */
+    private SchemaRegistry schemaRegistry(ActionsConfig config, Properties client) {
+        String url = config.getString(ActionsConfig.SCHEMA_REGISTRY_URL);
+        if (!url.isBlank()) {
+            return RestSchemaRegistry.of(url);
+        }
+        TopicSchemaRegistry builtIn = TopicSchemaRegistry.start(client, config.getShort(ActionsConfig.TOPIC_REPLICATION),
+                STARTUP_TIMEOUT);
+        closeables.push(builtIn);
+        SchemaRegistryServer server = SchemaRegistryServer.start(builtIn, "0.0.0.0",
+                config.getInt(ActionsConfig.SCHEMA_REGISTRY_PORT));
+        closeables.push(server);
+        this.registryUrl = server.url();
+        return builtIn;
     }
 
     private static Properties streamsProperties(ActionsConfig config, String bootstrap, InvocationLimits limits) {
@@ -188,6 +213,11 @@ public final class ActionsApplication implements AutoCloseable {
 
     public ActionRunner runner() {
         return runner;
+    }
+
+    /** The built-in registry's address, or null when another registry is used. */
+    public String registryUrl() {
+        return registryUrl;
     }
 
     public SchemaRegistry registry() {
