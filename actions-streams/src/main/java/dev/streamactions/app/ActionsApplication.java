@@ -12,6 +12,10 @@ import dev.streamactions.runs.ActionBatches;
 import dev.streamactions.runs.LoadedActions;
 import dev.streamactions.runs.RunAnnouncer;
 import dev.streamactions.runs.RunContext;
+import dev.streamactions.runs.RunHistory;
+import dev.streamactions.runs.ActionStatus;
+import dev.streamactions.definitions.ActionId;
+import dev.streamactions.schemas.definitions.ActionDefinition;
 import dev.streamactions.runs.ScriptAccess;
 import dev.streamactions.registry.SchemaRegistryServer;
 import dev.streamactions.registry.TopicSchemaRegistry;
@@ -67,6 +71,7 @@ public final class ActionsApplication implements AutoCloseable {
     private final ActionRunner runner;
     private final SchemaRegistry registry;
     private final KafkaStreams streams;
+    private final RunHistory history;
     private String registryUrl;
 
     private ActionsApplication(ActionsConfig config, Parts parts) throws Exception {
@@ -115,6 +120,8 @@ public final class ActionsApplication implements AutoCloseable {
             closeables.push(definitions);
             RunAnnouncer announcer = new RunAnnouncer(client, registry);
             closeables.push(announcer);
+            this.history = new RunHistory(client, registry);
+            closeables.push(history);
 
             Duration maxWait = config.duration(ActionsConfig.BATCH_MAX_WAIT_MS);
             int retries = config.getInt(ActionsConfig.RETRY_ATTEMPTS);
@@ -218,6 +225,15 @@ public final class ActionsApplication implements AutoCloseable {
     /** The built-in registry's address, or null when another registry is used. */
     public String registryUrl() {
         return registryUrl;
+    }
+
+    public RunHistory runHistory() {
+        return history;
+    }
+
+    /** The status of an action as the API shows it. */
+    public ActionStatus status(ActionDefinition definition) {
+        return ActionStatus.of(definition, history.lastRun(new ActionId(definition.getOrg(), definition.getName())));
     }
 
     public SchemaRegistry registry() {

@@ -2,7 +2,6 @@ package dev.streamactions.app;
 
 import dev.streamactions.alerts.AlertEventProcessor;
 import dev.streamactions.ingest.LogRecordProcessor;
-import dev.streamactions.ingest.LogRecordReader;
 import dev.streamactions.runs.Emitter;
 import dev.streamactions.runs.Routed;
 import dev.streamactions.runs.RunContext;
@@ -38,7 +37,7 @@ public final class ActionsTopology {
 
         topology.addSource("logs", bytes, bytes, TopicNames.LOG_STREAMS);
         topology.addProcessor("run-log-batches",
-                () -> new LogRecordProcessor(run, new LogRecordReader(), sinks("logs")), "logs");
+                () -> new LogRecordProcessor(run, sinks("logs")), "logs");
         addStore(topology, LogRecordProcessor.STORE, "run-log-batches");
         addSinks(topology, "logs", "run-log-batches");
 

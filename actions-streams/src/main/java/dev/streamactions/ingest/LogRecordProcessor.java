@@ -7,6 +7,7 @@ import dev.streamactions.runs.BatchBuffer;
 import dev.streamactions.runs.Emitter;
 import dev.streamactions.runs.RunContext;
 import dev.streamactions.schemas.definitions.ActionType;
+import dev.streamactions.schemas.logs.LogRecords;
 import dev.streamactions.schemas.runs.Trigger;
 import dev.streamactions.schemas.state.BufferedRecord;
 import dev.streamactions.schemas.wire.MalformedRecordException;
@@ -24,21 +25,21 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Passes every record of the {@code logs.<org>.<stream>} topics to the actions attached to its stream:
  * the record joins each action's batch, which runs when full or when its oldest record has waited
- * long enough. A record that is not a log record goes to the dead-letter topic with the reason.
+ * long enough. A log record is a JSON object or Avro in the Confluent wire format (handed to the action as
+ * the same JSON object); one that is neither goes to the dead-letter topic with the reason.
  */
 public final class LogRecordProcessor implements Processor<byte[], byte[], Object, Object> {
     public static final String STORE = "log-batches";
 
     private final RunContext run;
-    private final LogRecordReader reader;
+    private LogRecords reader;
     private final Emitter.Sinks sinks;
     private ProcessorContext<Object, Object> context;
     private Emitter emitter;
     private ActionBatches batches;
 
-    public LogRecordProcessor(RunContext run, LogRecordReader reader, Emitter.Sinks sinks) {
+    public LogRecordProcessor(RunContext run, Emitter.Sinks sinks) {
         this.run = run;
-        this.reader = reader;
         this.sinks = sinks;
     }
 
@@ -46,6 +47,7 @@ public final class LogRecordProcessor implements Processor<byte[], byte[], Objec
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.emitter = new Emitter(context, sinks, run.registry());
+        this.reader = LogRecords.reader(run.registry());
         KeyValueStore<String, byte[]> store = context.getStateStore(STORE);
         ActionDefinitions definitions = run.definitions();
         this.batches = new ActionBatches(new BatchBuffer(store), run.actions(), run.access(),
@@ -68,7 +70,7 @@ public final class LogRecordProcessor implements Processor<byte[], byte[], Objec
         }
         String json;
         try {
-            json = reader.read(record.value());
+            json = reader.toJson(record.value());
         } catch (MalformedRecordException e) {
             run.metrics().rejected(source.topic(), "undecodable");
             for (var attachment : attached) {

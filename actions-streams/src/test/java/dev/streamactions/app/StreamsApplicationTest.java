@@ -7,12 +7,16 @@ import static dev.streamactions.app.StreamsTestKit.runsUntil;
 import static dev.streamactions.app.StreamsTestKit.text;
 import static dev.streamactions.app.StreamsTestKit.zip;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamactions.broker.EmbeddedKafka;
+import dev.streamactions.broker.Kcat;
 import dev.streamactions.cli.Cli;
 import dev.streamactions.config.ActionsConfig;
+import dev.streamactions.definitions.ActionId;
+import dev.streamactions.runs.ActionStatus;
 import dev.streamactions.schemas.definitions.ActionType;
 import dev.streamactions.schemas.dlq.DlqRecord;
 import dev.streamactions.schemas.registry.InMemorySchemaRegistry;
@@ -235,11 +239,17 @@ class StreamsApplicationTest {
         // By now the once action has had many looks of the scheduler: it still ran only once.
         assertThat(runsUntil(app, "default", "just_once", rs -> true))
                 .filteredOn(r -> r.getStatus() == RunStatus.Completed).hasSize(1);
+        await().atMost(StreamsTestKit.DEADLINE).untilAsserted(() -> {
+            assertThat(app.status(app.definitions().find(new ActionId("default", "just_once")).orElseThrow()))
+                    .isEqualTo(ActionStatus.Completed);
+            assertThat(app.status(app.definitions().find(new ActionId("default", "every_minute")).orElseThrow()))
+                    .isEqualTo(ActionStatus.Ready);
+        });
     }
 
     @Test
     void aTickProducedByHandFiresAScheduledActionNow() throws Exception {
-        define(app, "default", "nightly_report", ActionType.scheduled, "0 3 * * *", zip("""
+        var nightly = define(app, "default", "nightly_report", ActionType.scheduled, "0 3 * * *", zip("""
                 def main():
                     return [{"report": "done"}]
                 """));
@@ -247,5 +257,39 @@ class StreamsApplicationTest {
                 "{\"org\":\"default\",\"action\":\"nightly_report\",\"scheduled_for\":\"2026-11-23T03:00:00Z\"}"}));
         var out = readUntil(app.bootstrapServers(), "actions.default.nightly_report.out", rs -> !rs.isEmpty());
         assertThat(text(out.get(0).value())).contains("done");
+        await().atMost(StreamsTestKit.DEADLINE)
+                .untilAsserted(() -> assertThat(app.runHistory().runs(new ActionId("default", "nightly_report")))
+                        .extracting(RunRecord::getStatus).containsExactly(RunStatus.Completed));
+        assertThat(app.status(nightly)).isEqualTo(ActionStatus.Ready);
+    }
+
+    @Test
+    void kcatProducesTheLogsAndTheAlertAndConsumesTheOutputs() throws Exception {
+        Kcat.requireInstalled();
+        define(app, "default", "kcat_tag", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return [dict(r, seen_by="kcat_tag") for r in data]
+                """));
+        app.definitions().attach("default", "kcat", "kcat_tag", null);
+        String logs = "pod-1:{\"message\":\"started\"}\npod-2:{\"message\":\"ready\"}\n";
+        Kcat.Result produced = Kcat.run(app.bootstrapServers(), logs, "-t", "logs.default.kcat", "-P", "-K:");
+        assertThat(produced.exitCode()).as("kcat -P: %s", produced.stderr()).isZero();
+        String alert = "{\"org\":\"default\",\"alert_name\":\"cpu\",\"stream\":\"kcat\",\"actions\":[\"kcat_tag\"],"
+                + "\"triggered_at\":\"2026-11-23T10:00:00Z\",\"payload\":{\"alert\":\"cpu\"}}\n";
+        produced = Kcat.run(app.bootstrapServers(), alert, "-t", "actions.alerts", "-P");
+        assertThat(produced.exitCode()).as("kcat -P: %s", produced.stderr()).isZero();
+
+        await().atMost(StreamsTestKit.DEADLINE).untilAsserted(() -> {
+            Kcat.Result out = Kcat.run(app.bootstrapServers(), "", "-C", "-t", "logs.default.kcat.kcat_tag", "-e", "-q",
+                    "-o", "beginning", "-X", "isolation.level=read_committed", "-f", "%k %s\\n");
+            assertThat(out.stdout().lines().sorted()).containsExactly(
+                    "pod-1 {\"message\":\"started\",\"seen_by\":\"kcat_tag\"}",
+                    "pod-2 {\"message\":\"ready\",\"seen_by\":\"kcat_tag\"}");
+        });
+        await().atMost(StreamsTestKit.DEADLINE).untilAsserted(() -> {
+            Kcat.Result out = Kcat.run(app.bootstrapServers(), "", "-C", "-t", "actions.default.kcat_tag.out", "-e", "-q",
+                    "-o", "beginning", "-X", "isolation.level=read_committed");
+            assertThat(out.stdout().strip()).isEqualTo("{\"alert\":\"cpu\",\"seen_by\":\"kcat_tag\"}");
+        });
     }
 }
