@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.KeyValue;
@@ -179,9 +180,17 @@ public final class ActionBatches {
                 ActionInput input = takes == ActionType.realtime
                         ? ActionInput.ofJsonObjects(batch.stream().map(w -> w.record().getJson()).toList())
                         : ActionInput.none();
+                String token;
+                try {
+                    token = access.originToken(id.org(), definition.getServiceAccount());
+                } catch (RuntimeException e) {
+                    return failed(target, state, batch, definition, runId, now, List.of(),
+                            "cannot issue ORIGIN_CLUSTER_TOKEN for " + definition.getServiceAccount() + ": "
+                                    + e.getMessage(), Duration.ZERO);
+                }
                 announce.accept(RunRecords.running(id, definition.getVersion(), trigger, runId, now, batch.size()));
                 try {
-                    ActionResult result = ready.action().invoke(input, runId);
+                    ActionResult result = ready.action().invoke(input, runId, Map.of("ORIGIN_CLUSTER_TOKEN", token));
                     writeOutputs(runnable.outputTopic(), batch, result.recordsJson());
                     emitter.run(RunRecords.completed(id, definition.getVersion(), trigger, runId, now, batch.size(),
                             result.recordsJson().size(), result.logs()));

@@ -147,8 +147,6 @@ public final class LoadedActions implements AutoCloseable {
         byte[] zip = scripts.get(definition.getScriptSha256());
         Map<String, String> environment = new HashMap<>(definition.getEnv());
         environment.putAll(originEnvironment);
-        environment.put("ORIGIN_CLUSTER_TOKEN",
-                access.originToken(definition.getOrg(), definition.getServiceAccount()));
         ActionType type = switch (definition.getType()) {
             case realtime -> ActionType.REALTIME;
             case scheduled -> ActionType.SCHEDULED;

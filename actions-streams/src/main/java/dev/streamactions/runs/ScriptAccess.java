@@ -12,6 +12,9 @@ public interface ScriptAccess {
     /** Empty when {@code serviceAccount} of {@code org} may fetch scripts; otherwise why not, for the run's error. */
     Optional<String> refusal(String org, String serviceAccount);
 
-    /** The value of {@code ORIGIN_CLUSTER_TOKEN} for runs as {@code serviceAccount}: base64 of {@code email:token}. */
+    /**
+     * The value of {@code ORIGIN_CLUSTER_TOKEN} for a run as {@code serviceAccount}: base64 of
+     * {@code email:token}. Asked at every run (a token may expire), so it must usually answer from memory.
+     */
     String originToken(String org, String serviceAccount);
 }

@@ -4,6 +4,7 @@ import dev.streamactions.runner.execution.WorkerPool;
 import dev.streamactions.runner.packaging.ActionPackage;
 import dev.streamactions.runner.sandbox.InvocationWatchdog;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +41,25 @@ public final class LoadedAction implements AutoCloseable {
      * @param runId what the script sees as {@code ACTION_RUN_ID}
      */
     public ActionResult invoke(ActionInput input, String runId) throws ActionRunException {
+        return invoke(input, runId, Map.of());
+    }
+
+    /**
+     * As {@link #invoke(ActionInput, String)}, with variables of this run only besides the action's: a
+     * credential issued per run ({@code ORIGIN_CLUSTER_TOKEN}) that a variable fixed at load time would
+     * outlive. They replace the action's variables of the same name for this run.
+     */
+    public ActionResult invoke(ActionInput input, String runId, Map<String, String> runVariables)
+            throws ActionRunException {
+        StringBuilder variables = new StringBuilder("ACTION_RUN_ID").append('\0').append(runId);
+        runVariables.forEach((name, value) -> {
+            if (name.indexOf('\0') >= 0 || value.indexOf('\0') >= 0 || name.equals("ACTION_RUN_ID")) {
+                throw new IllegalArgumentException("not a run variable: " + name);
+            }
+            variables.append('\0').append(name).append('\0').append(value);
+        });
         try {
-            ActionResult result = pool.run(watchdog, input.encoded(), runId, spec.limits());
+            ActionResult result = pool.run(watchdog, input.encoded(), variables.toString(), spec.limits());
             logToHost(result.logs(), runId);
             return result;
         } catch (ActionRunException e) {

@@ -192,6 +192,30 @@ class SandboxTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aRunsOwnVariablesReplaceTheActionsForThatRunOnly() throws Exception {
+        byte[] zip = ActionZip.ofMain("""
+                import os
+                def main(data, logger):
+                    return [{"env": dict(os.environ)}]
+                """);
+        ActionSpec spec = ActionSpec.realtime("run-token").withEnvironment(Map.of("ORIGIN_CLUSTER_TOKEN", "load-time"));
+        try (LoadedAction action = runner.load(spec, zip)) {
+            Map<String, Object> first = (Map<String, Object>) action.invoke(ActionInput.none(), "run-1",
+                    Map.of("ORIGIN_CLUSTER_TOKEN", "issued-for-run-1")).records().get(0).get("env");
+            Map<String, Object> second = (Map<String, Object>) action.invoke(ActionInput.none(), "run-2")
+                    .records().get(0).get("env");
+            assertThat(first).containsEntry("ORIGIN_CLUSTER_TOKEN", "issued-for-run-1")
+                    .containsEntry("ACTION_RUN_ID", "run-1");
+            assertThat(second).containsEntry("ORIGIN_CLUSTER_TOKEN", "load-time").containsEntry("ACTION_RUN_ID", "run-2");
+        }
+        try (LoadedAction action = runner.load(spec, zip)) {
+            assertThatThrownBy(() -> action.invoke(ActionInput.none(), "run-3", Map.of("ACTION_RUN_ID", "forged")))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void aLoadFailureDoesNotLeakTheHostPathOfOtherActions() {
         assertThatThrownBy(() -> runner.load(ActionSpec.realtime("escape"), ActionZip.ofMain(
                 "open('/proc/self/environ').read()\ndef main(data, logger):\n    return data\n")).close())

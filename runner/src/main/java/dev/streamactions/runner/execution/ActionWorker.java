@@ -123,23 +123,24 @@ public final class ActionWorker implements AutoCloseable {
      * Runs main once on the worker's thread, watched by the watchdog. The caller asks {@link #broken()}
      * afterwards and throws the worker away if so.
      */
-    Outcome invoke(InvocationWatchdog watchdog, String data, String runId, long timeoutNanos,
+    Outcome invoke(InvocationWatchdog watchdog, String data, String runVariables, long timeoutNanos,
                    long maxAllocatedBytes, long maxOutputBytes) {
         try {
-            return onOwnThread(() -> invokeHere(watchdog, data, runId, timeoutNanos, maxAllocatedBytes, maxOutputBytes));
+            return onOwnThread(() -> invokeHere(watchdog, data, runVariables, timeoutNanos, maxAllocatedBytes,
+                    maxOutputBytes));
         } catch (ExecutionException e) {
             broken = true;
             throw new IllegalStateException("the action's thread failed", e.getCause());
         }
     }
 
-    private Outcome invokeHere(InvocationWatchdog watchdog, String data, String runId, long timeoutNanos,
+    private Outcome invokeHere(InvocationWatchdog watchdog, String data, String runVariables, long timeoutNanos,
                                long maxAllocatedBytes, long maxOutputBytes) {
         Value result;
         InvocationWatchdog.Verdict verdict;
         try (InvocationWatchdog.Watch watch = watchdog.watch(context, timeoutNanos, maxAllocatedBytes)) {
             try {
-                result = run.execute(data, runId, maxOutputBytes);
+                result = run.execute(data, runVariables, maxOutputBytes);
             } catch (PolyglotException e) {
                 broken = true;
                 watch.close();

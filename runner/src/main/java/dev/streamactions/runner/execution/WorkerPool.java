@@ -50,9 +50,10 @@ public final class WorkerPool implements AutoCloseable {
      * Runs main once on a pooled context.
      *
      * @param data     the input records in marshal format, one char a byte (ignored by scheduled actions)
-     * @param runId    what the script sees as {@code ACTION_RUN_ID}
+     * @param runVariables the run's own variables ({@code ACTION_RUN_ID}, ...) as
+     *                     {@code name\0value\0name\0value}
      */
-    public ActionResult run(InvocationWatchdog watchdog, String data, String runId, InvocationLimits limits)
+    public ActionResult run(InvocationWatchdog watchdog, String data, String runVariables, InvocationLimits limits)
             throws ActionRunException {
         long started = System.nanoTime();
         ActionWorker worker;
@@ -69,7 +70,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         ActionWorker.Outcome outcome;
         try {
-            outcome = worker.invoke(watchdog, data, runId, limits.timeout().toNanos(),
+            outcome = worker.invoke(watchdog, data, runVariables, limits.timeout().toNanos(),
                     limits.maxAllocatedBytes(), limits.maxOutputBytes());
         } finally {
             giveBack(worker);

@@ -228,14 +228,20 @@ def prepare(root, extra_paths, kind, action_name, temp_dir, allow_network, check
 _ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
-def run(data, run_id, max_output):
+def run(data, run_variables, max_output):
     """One invocation. Returns ["ok", records] or ["error", kind, message, traceback].
 
-    records is the returned records as one JSON array text.
+    run_variables is this run's own variables (ACTION_RUN_ID, and ORIGIN_CLUSTER_TOKEN where the caller
+    issues one per run) as "name\\0value\\0name\\0value". records is the returned records as one JSON
+    array text.
     """
-    # Exactly the action's variables, whatever the last run changed; reset only when something differs.
-    expected = dict(_state["env"], ACTION_RUN_ID=run_id)
-    os.environ["ACTION_RUN_ID"] = run_id
+    # Exactly the action's variables and the run's, whatever the last run changed; reset only when
+    # something differs.
+    parts = run_variables.split("\0")
+    expected = dict(_state["env"])
+    expected.update(zip(parts[0::2], parts[1::2]))
+    for name in parts[0::2]:
+        os.environ[name] = expected[name]
     if dict(os.environ) != expected:
         os.environ.clear()
         os.environ.update(expected)
