@@ -13,6 +13,7 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.Header;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.UnauthorizedResponse;
 import io.javalin.json.JavalinJackson;
 import io.javalin.security.BasicAuthCredentials;
@@ -40,6 +41,7 @@ public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final String PRINCIPAL = "streamactions.principal";
     private static final String STARTED = "streamactions.started";
+    private static final String ROUTE = "streamactions.route";
     static final String OPENAPI_PATH = "/api/openapi.json";
 
     /** What the server needs from the configuration. */
@@ -91,7 +93,8 @@ public final class HttpApi implements AutoCloseable {
             for (ApiRoute route : routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), guarded(route));
             }
-            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+            config.routes.exception(HttpResponseException.class,
+                    (e, ctx) -> error(ctx, e.getStatus(), responseMessage(e, ctx)));
             config.routes.exception(IamException.class,
                     (e, ctx) -> error(ctx, e.conflict() ? 409 : 400, e.getMessage()));
             config.routes.exception(Exception.class, (e, ctx) -> {
@@ -176,9 +179,13 @@ public final class HttpApi implements AutoCloseable {
 
     private Handler guarded(ApiRoute route) {
         if (route.access() != ApiRoute.Access.PERMISSION) {
-            return route.handler();
+            return ctx -> {
+                ctx.attribute(ROUTE, route.path());
+                route.handler().handle(ctx);
+            };
         }
         return ctx -> {
+            ctx.attribute(ROUTE, route.path());
             String org = ctx.pathParam("org");
             Decision decision = iam.authorize(principal(ctx), org, route.resource(), route.permissionMethod());
             if (!decision.allowed()) {
@@ -203,12 +210,8 @@ public final class HttpApi implements AutoCloseable {
         if (started == null) {
             return;
         }
-        String route;
-        try {
-            route = ctx.endpoint() == null ? "unmatched" : ctx.endpoint().path;
-        } catch (RuntimeException noEndpoint) {
-            route = "unmatched";
-        }
+        // The declared path, never the raw one, so metrics have one series per route, not per stream name.
+        String route = ctx.attribute(ROUTE) != null ? ctx.attribute(ROUTE) : "unmatched";
         Timer.builder("http.server.requests")
                 .tag("method", ctx.method().name())
                 .tag("route", route)
@@ -219,6 +222,21 @@ public final class HttpApi implements AutoCloseable {
 
     private static void error(Context ctx, int status, String message) {
         ctx.status(status).json(new ApiError(status, message));
+    }
+
+    /** Javalin's own answers (unknown path, wrong method, too large) say more than their status line. */
+    private String responseMessage(HttpResponseException e, Context ctx) {
+        if (e instanceof MethodNotAllowedResponse) {
+            return ctx.method() + " is not allowed on " + ctx.path() + " (allowed: "
+                    + String.join(", ", e.getDetails().values()) + ")";
+        }
+        if (e.getStatus() == 404 && e.getMessage().startsWith("Endpoint ")) {
+            return defaultMessage(ctx, HttpStatus.NOT_FOUND, settings.maxRequestBytes());
+        }
+        if (e.getStatus() == 413) {
+            return defaultMessage(ctx, HttpStatus.CONTENT_TOO_LARGE, settings.maxRequestBytes());
+        }
+        return e.getMessage();
     }
 
     private static boolean isJsonError(Context ctx) {
