@@ -43,7 +43,10 @@ public final class JsonBodies {
             throw new BadRequestResponse("unknown field '" + e.getPropertyName() + "'; known fields: "
                     + e.getKnownPropertyIds());
         } catch (MismatchedInputException e) {
-            throw new BadRequestResponse("wrong JSON shape at " + where(e) + ": " + e.getOriginalMessage());
+            if (e.getPath().isEmpty()) {
+                throw new BadRequestResponse("the body must be a JSON object");
+            }
+            throw new BadRequestResponse("wrong JSON shape at " + where(e) + ": expected " + kind(e.getTargetType()));
         } catch (JsonProcessingException e) {
             throw new BadRequestResponse("malformed JSON body at " + where(e) + ": " + e.getOriginalMessage());
         }
@@ -56,6 +59,22 @@ public final class JsonBodies {
         } catch (JsonProcessingException e) {
             throw new BadRequestResponse("malformed JSON body at " + where(e) + ": " + e.getOriginalMessage());
         }
+    }
+
+    private static String kind(Class<?> type) {
+        if (type == null) {
+            return "another JSON type";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number or boolean";
+        }
+        return "an object";
     }
 
     static String where(JsonProcessingException e) {
