@@ -50,20 +50,15 @@ final class Credentials {
 
     /** Whether {@code secret} is the one {@code storedHash} was made from. */
     boolean matches(String secret, String storedHash) {
-        if (secret == null || storedHash == null) {
+        // BCrypt would compare only the first 72 bytes; every stored secret was checked to fit at creation.
+        if (secret == null || storedHash == null || secret.getBytes(StandardCharsets.UTF_8).length > MAX_SECRET_BYTES) {
             return false;
         }
         String key = cacheKey(storedHash, secret);
         if (verified.getIfPresent(key) != null) {
             return true;
         }
-        boolean ok;
-        try {
-            ok = bcrypt.matches(secret, storedHash);
-        } catch (IllegalArgumentException tooLong) {
-            // Longer than BCrypt accepts: it cannot be any stored secret, which were all checked at creation.
-            ok = false;
-        }
+        boolean ok = bcrypt.matches(secret, storedHash);
         if (ok) {
             verified.put(key, Boolean.TRUE);
         }
