@@ -56,7 +56,8 @@ public final class IngestionRoutes implements RouteGroup {
         Parsed parsed = parser.apply(ctx.body());
         LogIngestion.Result result = ingestion.ingest(org, stream, parsed.records());
         if (result.successful() == 0 && result.failed() > 0 && !parsed.records().isEmpty()) {
-            throw new ServiceUnavailableResponse("nothing was stored: " + result.failures().getFirst());
+            throw new ServiceUnavailableResponse("nothing was stored, Kafka is unavailable: "
+                    + result.failures().getFirst() + "; try again later");
         }
         List<String> failures = new ArrayList<>(parsed.failures());
         failures.addAll(result.failures());

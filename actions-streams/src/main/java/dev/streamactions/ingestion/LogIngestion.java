@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -77,7 +78,11 @@ public final class LogIngestion implements AutoCloseable {
             return new Result(0, List.of());
         }
         if (!known.contains(topic)) {
-            admin.ensure(List.of(TopicAdmin.events(topic, settings.partitions(), settings.replication())));
+            try {
+                admin.ensure(List.of(TopicAdmin.events(topic, settings.partitions(), settings.replication())));
+            } catch (KafkaException e) {
+                return new Result(0, List.of("could not create topic " + topic + ": " + e.getMessage()));
+            }
             known.add(topic);
         }
         List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());

@@ -192,4 +192,24 @@ class IngestionTest {
                 "pushed", 1, 0);
         readBack("logs.default.pushed", 1);
     }
+
+    @Test
+    void kafkaThatCannotStoreIs503NotSuccess() throws Exception {
+        int deadPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        Properties dead = new Properties();
+        dead.put("bootstrap.servers", "localhost:" + deadPort);
+        try (dev.streamactions.topics.TopicAdmin deadAdmin = new dev.streamactions.topics.TopicAdmin(dead, Duration.ofSeconds(2));
+                LogIngestion deadIngestion = new LogIngestion(dead, deadAdmin,
+                        new LogIngestion.Settings(1, (short) 1, Duration.ofSeconds(2)));
+                dev.streamactions.http.HttpApi api = new dev.streamactions.http.HttpApi(
+                        new dev.streamactions.http.HttpApi.Settings(0, 1 << 20), fixture.iam, fixture.metrics,
+                        List.of(new IngestionRoutes(deadIngestion))).start()) {
+            ApiClient.Response r = new ApiClient(api.port()).post("/api/default/nowhere/_json", "[{\"a\":1}]",
+                    ROOT, ROOT_PASSWORD);
+            assertError(r, 503, "nothing was stored, Kafka is unavailable");
+        }
+    }
 }
