@@ -97,6 +97,13 @@ public final class HttpApi implements AutoCloseable {
                     (e, ctx) -> error(ctx, e.getStatus(), responseMessage(e, ctx)));
             config.routes.exception(IamException.class,
                     (e, ctx) -> error(ctx, e.conflict() ? 409 : 400, e.getMessage()));
+            // Kafka not answering is the cluster's state, not a bug: 503 says to try again.
+            config.routes.exception(java.util.concurrent.TimeoutException.class, (e, ctx) -> error(ctx, 503,
+                    "Kafka did not answer in time (" + e.getMessage() + "); try again later"));
+            config.routes.exception(org.apache.kafka.common.KafkaException.class, (e, ctx) -> {
+                log.warn("{} {}: Kafka failed", ctx.method(), ctx.path(), e);
+                error(ctx, 503, "Kafka failed (" + e.getMessage() + "); try again later");
+            });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal error (" + e.getClass().getSimpleName() + ": " + e.getMessage()

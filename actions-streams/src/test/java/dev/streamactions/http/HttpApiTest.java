@@ -36,6 +36,10 @@ class HttpApiTest {
             .route(HandlerType.POST, "/api/{org}/boom", "test: fails", Resource.ACTIONS,
                     ctx -> {
                         throw new IllegalStateException("kaboom");
+                    })
+            .route(HandlerType.POST, "/api/{org}/slow", "test: Kafka too slow", Resource.ACTIONS,
+                    ctx -> {
+                        throw new java.util.concurrent.TimeoutException("the view of actions.iam did not catch up");
                     });
 
     @BeforeAll
@@ -103,6 +107,11 @@ class HttpApiTest {
     @Test
     void internalErrorIs500Json() {
         assertError(client.post("/api/default/boom", "{}", ROOT, ROOT_PASSWORD), 500, "kaboom");
+    }
+
+    @Test
+    void kafkaTimeoutIs503() {
+        assertError(client.post("/api/default/slow", "{}", ROOT, ROOT_PASSWORD), 503, "try again later");
     }
 
     @Test
