@@ -8,7 +8,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamactions.http.ApiClient;
 import dev.streamactions.http.ApiFixture;
+import dev.streamactions.http.HttpApi;
 import dev.streamactions.http.JsonBodies;
+import dev.streamactions.topics.TopicAdmin;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -196,16 +199,17 @@ class IngestionTest {
     @Test
     void kafkaThatCannotStoreIs503NotSuccess() throws Exception {
         int deadPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0)) {
             deadPort = socket.getLocalPort();
         }
         Properties dead = new Properties();
         dead.put("bootstrap.servers", "localhost:" + deadPort);
-        try (dev.streamactions.topics.TopicAdmin deadAdmin = new dev.streamactions.topics.TopicAdmin(dead, Duration.ofSeconds(2));
+        // Everything but Kafka is real: the same identities, a server whose ingestion points at a closed port.
+        try (TopicAdmin deadAdmin = new TopicAdmin(dead, Duration.ofSeconds(2));
                 LogIngestion deadIngestion = new LogIngestion(dead, deadAdmin,
                         new LogIngestion.Settings(1, (short) 1, Duration.ofSeconds(2)));
-                dev.streamactions.http.HttpApi api = new dev.streamactions.http.HttpApi(
-                        new dev.streamactions.http.HttpApi.Settings(0, 1 << 20), fixture.iam, fixture.metrics,
+                HttpApi api = new HttpApi(
+                        new HttpApi.Settings(0, 1 << 20), fixture.iam, fixture.metrics,
                         List.of(new IngestionRoutes(deadIngestion))).start()) {
             ApiClient.Response r = new ApiClient(api.port()).post("/api/default/nowhere/_json", "[{\"a\":1}]",
                     ROOT, ROOT_PASSWORD);
