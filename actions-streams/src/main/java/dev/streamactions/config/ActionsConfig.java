@@ -90,6 +90,48 @@ public final class ActionsConfig extends AbstractConfig {
     /** The address scripts see in {@code ORIGIN_CLUSTER_URL}. */
     public static final String PUBLIC_URL = "public.url";
 
+    /** Email of the root user created on first start. */
+    public static final String ROOT_USER_EMAIL = "root.user.email";
+
+    /** Password of the root user created on first start. */
+    public static final String ROOT_USER_PASSWORD = "root.user.password";
+
+    /** BCrypt cost of stored passwords and tokens. */
+    public static final String IAM_BCRYPT_STRENGTH = "iam.bcrypt.strength";
+
+    /** Lifetime of the tokens handed to runs in {@code ORIGIN_CLUSTER_TOKEN}. */
+    public static final String IAM_RUN_TOKEN_TTL_MS = "iam.run.token.ttl.ms";
+
+    /** Largest request body the HTTP API accepts. */
+    public static final String HTTP_MAX_REQUEST_BYTES = "http.max.request.bytes";
+
+    /** Longest an ingestion request waits for Kafka to store its records. */
+    public static final String INGEST_TIMEOUT_MS = "ingest.timeout.ms";
+
+    /** Where uploaded scripts are kept: {@code folder} or {@code s3}. */
+    public static final String SCRIPT_STORE = "script.store";
+
+    /** S3-compatible endpoint for {@code script.store=s3}. */
+    public static final String S3_ENDPOINT = "s3.endpoint";
+
+    /** Region for request signing. */
+    public static final String S3_REGION = "s3.region";
+
+    /** Bucket of the scripts. */
+    public static final String S3_BUCKET = "s3.bucket";
+
+    /** Key prefix of the scripts in the bucket. */
+    public static final String S3_PREFIX = "s3.prefix";
+
+    /** Access key id. */
+    public static final String S3_ACCESS_KEY = "s3.access.key";
+
+    /** Secret access key. */
+    public static final String S3_SECRET_KEY = "s3.secret.key";
+
+    /** Path-style addressing ({@code endpoint/bucket/key}) instead of virtual hosts. */
+    public static final String S3_PATH_STYLE = "s3.path.style";
+
     private static final String ENV_PREFIX = "ACTIONS_";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -141,7 +183,44 @@ public final class ActionsConfig extends AbstractConfig {
                     "Folder of wheels for pyproject.toml dependencies, used instead of an index.")
             .define(PUBLIC_URL, Type.STRING, "", Importance.LOW,
                     "This server's address as scripts see it in ORIGIN_CLUSTER_URL. Empty:"
-                            + " http://localhost:<http.port>.");
+                            + " http://localhost:<http.port>.")
+            .define(ROOT_USER_EMAIL, Type.STRING, "", Importance.HIGH,
+                    "Email of the root user, created on first start (ACTIONS_ROOT_USER_EMAIL). Empty:"
+                            + " root@example.com, with a warning. A root user that exists is kept as stored.")
+            .define(ROOT_USER_PASSWORD, Type.PASSWORD, "", Importance.HIGH,
+                    "Password of the root user created on first start (ACTIONS_ROOT_USER_PASSWORD), at most"
+                            + " 72 bytes (BCrypt's limit). Empty: Complexpass#123, with a warning.")
+            .define(IAM_BCRYPT_STRENGTH, Type.INT, 10, Range.between(4, 31), Importance.LOW,
+                    "BCrypt cost (log2 rounds) of stored passwords and tokens. Each step doubles the time"
+                            + " of a check; checks are cached per credential, so only a first request pays.")
+            .define(IAM_RUN_TOKEN_TTL_MS, Type.LONG, 7_200_000L, Range.between(60_000, 30L * 24 * 3_600_000),
+                    Importance.LOW, "Lifetime of the service account tokens handed to runs in"
+                            + " ORIGIN_CLUSTER_TOKEN. Renewed when half is left, so a run's token stays valid"
+                            + " at least half this long; keep it above twice action.timeout.ms.")
+            .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 64L << 20, Range.between(1024, 1L << 31),
+                    Importance.LOW, "Largest request body (ingestion batch, script upload) the HTTP API accepts.")
+            .define(INGEST_TIMEOUT_MS, Type.LONG, 30_000L, Range.between(1_000, 600_000), Importance.LOW,
+                    "Longest an ingestion request waits for Kafka to store its records (acks=all) before"
+                            + " it fails with 503.")
+            .define(SCRIPT_STORE, Type.STRING, "folder", ValidString.in("folder", "s3"), Importance.MEDIUM,
+                    "Where uploaded scripts are kept, content-addressed: folder (<data.dir>/scripts) or s3"
+                            + " (an S3-compatible object store, s3.* settings).")
+            .define(S3_ENDPOINT, Type.STRING, "", Importance.MEDIUM,
+                    "Endpoint of the S3-compatible store (https://s3.eu-west-1.amazonaws.com,"
+                            + " http://minio:9000). Empty: AWS's endpoint for s3.region.")
+            .define(S3_REGION, Type.STRING, "us-east-1", Importance.MEDIUM,
+                    "Region the requests are signed for.")
+            .define(S3_BUCKET, Type.STRING, "", Importance.MEDIUM,
+                    "Bucket of the scripts (must exist) when script.store=s3.")
+            .define(S3_PREFIX, Type.STRING, "scripts/", Importance.LOW,
+                    "Key prefix of the scripts in the bucket: <prefix><sha256>.zip.")
+            .define(S3_ACCESS_KEY, Type.STRING, "", Importance.MEDIUM,
+                    "Access key id. Empty: the AWS SDK's default chain (environment, profile, instance role).")
+            .define(S3_SECRET_KEY, Type.PASSWORD, "", Importance.MEDIUM,
+                    "Secret access key, with s3.access.key.")
+            .define(S3_PATH_STYLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Path-style addressing (endpoint/bucket/key), which MinIO, Ceph and most S3-compatible"
+                            + " stores need; false for virtual-hosted style (bucket.endpoint/key).");
 
     public ActionsConfig(Map<?, ?> values) {
         super(DEFINITION, values, false);
