@@ -21,7 +21,14 @@ import dev.streamactions.registry.SchemaRegistryServer;
 import dev.streamactions.registry.TopicSchemaRegistry;
 import dev.streamactions.schemas.registry.RestSchemaRegistry;
 import dev.streamactions.schemas.registry.SchemaRegistry;
-import dev.streamactions.scripts.FolderScriptStore;
+import dev.streamactions.scripts.ScriptStores;
+import dev.streamactions.iam.Iam;
+import dev.streamactions.iam.IamRoutes;
+import dev.streamactions.iam.IamScriptAccess;
+import dev.streamactions.http.HttpApi;
+import dev.streamactions.ingestion.IngestionRoutes;
+import dev.streamactions.ingestion.LogIngestion;
+import java.time.Clock;
 import dev.streamactions.scripts.ScriptStore;
 import dev.streamactions.topics.TopicAdmin;
 import dev.streamactions.topics.TopicNames;
@@ -59,8 +66,12 @@ public final class ActionsApplication implements AutoCloseable {
      *
      * @param registry the schema registry to use, made from the Kafka client settings; null: the one
      *                 {@code schema.registry.url} names, or the built-in one
+     * @param access   who may fetch scripts; null: the service accounts and roles of {@link Iam}
      */
-    public record Parts(Function<Properties, SchemaRegistry> registry, ScriptAccess access) {}
+    public record Parts(Function<Properties, SchemaRegistry> registry, ScriptAccess access) {
+        /** Everything as configured: the registry of the settings, permissions from the identities. */
+        public static final Parts CONFIGURED = new Parts(null, null);
+    }
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
     private final ActionsConfig config;
@@ -71,6 +82,9 @@ public final class ActionsApplication implements AutoCloseable {
     private final ActionRunner runner;
     private final SchemaRegistry registry;
     private final KafkaStreams streams;
+    private final Iam iam;
+    private final Iam.RootUser rootUser;
+    private final HttpApi http;
     private final RunHistory history;
     private String registryUrl;
 
@@ -101,7 +115,11 @@ public final class ActionsApplication implements AutoCloseable {
 
             this.registry = parts.registry() != null ? parts.registry().apply(client) : schemaRegistry(config, client);
             this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            this.scripts = new FolderScriptStore(config.dataDir().resolve("scripts"));
+            this.scripts = ScriptStores.open(config);
+            this.iam = Iam.open(client, topics, Iam.Settings.from(config), Clock.systemUTC());
+            closeables.push(iam);
+            this.rootUser = iam.ensureRootUser(config);
+            ScriptAccess access = parts.access() != null ? parts.access() : new IamScriptAccess(iam);
             this.runner = ActionRunner.start(RunnerSettings.in(config.dataDir().resolve("runner"))
                     .withPackageIndex(packageIndex(config)));
             closeables.push(runner);
@@ -112,7 +130,7 @@ public final class ActionsApplication implements AutoCloseable {
             InvocationLimits limits = InvocationLimits.DEFAULT
                     .withTimeout(config.duration(ActionsConfig.ACTION_TIMEOUT_MS))
                     .withMaxAllocatedBytes(config.getLong(ActionsConfig.ACTION_MAX_ALLOCATED_BYTES));
-            LoadedActions actions = new LoadedActions(runner, scripts, parts.access(),
+            LoadedActions actions = new LoadedActions(runner, scripts, access,
                     Map.of("ORIGIN_CLUSTER_URL", publicUrl(config)), limits);
             closeables.push(actions);
             this.definitions = ActionDefinitions.open(client, registry, topics, partitions, replication,
@@ -126,7 +144,7 @@ public final class ActionsApplication implements AutoCloseable {
             Duration maxWait = config.duration(ActionsConfig.BATCH_MAX_WAIT_MS);
             int retries = config.getInt(ActionsConfig.RETRY_ATTEMPTS);
             Duration backoff = config.duration(ActionsConfig.RETRY_BACKOFF_MS);
-            RunContext run = new RunContext(definitions, actions, parts.access(), registry, new ActionMetrics(meters),
+            RunContext run = new RunContext(definitions, actions, access, registry, new ActionMetrics(meters),
                     new ActionBatches.Settings(config.getInt(ActionsConfig.BATCH_MAX_RECORDS), maxWait, retries, backoff),
                     new ActionBatches.Settings(config.getInt(ActionsConfig.BATCH_MAX_RECORDS), Duration.ZERO, retries,
                             backoff),
@@ -141,6 +159,12 @@ public final class ActionsApplication implements AutoCloseable {
             });
             closeables.push(() -> streams.close(Duration.ofSeconds(30)));
             streams.start();
+
+            LogIngestion ingestion = new LogIngestion(client, topics, LogIngestion.Settings.from(config));
+            closeables.push(ingestion);
+            this.http = new HttpApi(HttpApi.Settings.from(config), iam, meters,
+                    List.of(new IamRoutes(iam), new IngestionRoutes(ingestion))).start();
+            closeables.push(http);
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -208,6 +232,20 @@ public final class ActionsApplication implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The root user as {@link Iam#ensureRootUser} left it (its password only when created by this start). */
+    public Iam.RootUser rootUser() {
+        return rootUser;
+    }
+
+    public Iam iam() {
+        return iam;
+    }
+
+    /** The HTTP API's base address. */
+    public String httpUrl() {
+        return "http://localhost:" + http.port();
     }
 
     public ActionDefinitions definitions() {
