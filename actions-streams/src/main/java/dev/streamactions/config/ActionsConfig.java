@@ -111,6 +111,9 @@ public final class ActionsConfig extends AbstractConfig {
     /** Where uploaded scripts are kept: {@code folder} or {@code s3}. */
     public static final String SCRIPT_STORE = "script.store";
 
+    /** Folder of the folder script store. */
+    public static final String SCRIPT_STORE_DIR = "script.store.dir";
+
     /** S3-compatible endpoint for {@code script.store=s3}. */
     public static final String S3_ENDPOINT = "s3.endpoint";
 
@@ -205,6 +208,9 @@ public final class ActionsConfig extends AbstractConfig {
             .define(SCRIPT_STORE, Type.STRING, "folder", ValidString.in("folder", "s3"), Importance.MEDIUM,
                     "Where uploaded scripts are kept, content-addressed: folder (<data.dir>/scripts) or s3"
                             + " (an S3-compatible object store, s3.* settings).")
+            .define(SCRIPT_STORE_DIR, Type.STRING, "", Importance.LOW,
+                    "Folder of the folder script store. Empty: <data.dir>/scripts. Instances on one machine may"
+                            + " share it; instances on several machines need s3.")
             .define(S3_ENDPOINT, Type.STRING, "", Importance.MEDIUM,
                     "Endpoint of the S3-compatible store (https://s3.eu-west-1.amazonaws.com,"
                             + " http://minio:9000). Empty: AWS's endpoint for s3.region.")

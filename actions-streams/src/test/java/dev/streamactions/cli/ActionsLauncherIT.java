@@ -1,14 +1,23 @@
 package dev.streamactions.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,24 +82,76 @@ class ActionsLauncherIT {
     }
 
     @Test
-    void startExitsWithTwoAndSaysWhy() throws Exception {
-        Path root = Cli.repositoryRoot();
-        Path output = tmp.resolve("output.txt");
-        ProcessBuilder builder = new ProcessBuilder(root.resolve("actions").toString(), "start")
-                .directory(tmp.toFile())
+    void startRunsEverythingPrintsWhereAndASecondStartKeepsWhatTheFirstStored() throws Exception {
+        Path home = tmp.resolve("home");
+        Files.createDirectories(home);
+        Map<String, String> ports = Map.of(
+                "ACTIONS_EMBEDDED_KAFKA_PORT", freePort(),
+                "ACTIONS_EMBEDDED_KAFKA_CONTROLLER_PORT", freePort(),
+                "ACTIONS_HTTP_PORT", freePort(),
+                "ACTIONS_SCHEMA_REGISTRY_PORT", freePort());
+
+        Started first = start(home, ports, tmp.resolve("first.txt"));
+        assertThat(first.output())
+                .contains("Kafka:           localhost:" + ports.get("ACTIONS_EMBEDDED_KAFKA_PORT") + "  (embedded KRaft broker")
+                .contains("HTTP API:        http://localhost:" + ports.get("ACTIONS_HTTP_PORT"))
+                .contains("Root user:       root@example.com / Complexpass#123  (the default");
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + ports.get("ACTIONS_HTTP_PORT") + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(home.resolve("data/kafka")).isDirectory();
+        first.stop();
+
+        Started second = start(home, ports, tmp.resolve("second.txt"));
+        assertThat(second.output()).contains("Root user:       root@example.com")
+                .contains("created by an earlier start");
+        second.stop();
+    }
+
+    /** A running {@code ./actions start}. */
+    private record Started(Process process, Path log) {
+        String output() throws IOException {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        }
+
+        /** Ctrl-C's signal (SIGTERM here): the application closes cleanly and the process ends. */
+        void stop() throws Exception {
+            process.destroy();
+            boolean exited = process.waitFor(DEADLINE_SECONDS, TimeUnit.SECONDS);
+            if (!exited) {
+                process.destroyForcibly();
+            }
+            assertThat(exited).as(output()).isTrue();
+            assertThat(output()).contains("Stopping...");
+        }
+    }
+
+    private static Started start(Path home, Map<String, String> environment, Path log) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Cli.repositoryRoot().resolve("actions").toString(), "start")
+                .directory(home.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(output.toFile());
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
         builder.environment().put("ACTIONS_NO_BUILD", "1");
         builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
         Process process = builder.start();
-        boolean exited = process.waitFor(DEADLINE_SECONDS, TimeUnit.SECONDS);
-        if (!exited) {
+        Started started = new Started(process, log);
+        try {
+            await().atMost(Duration.ofSeconds(DEADLINE_SECONDS)).until(() -> {
+                assertThat(process.isAlive()).as("./actions start ended: %s", started.output()).isTrue();
+                return started.output().contains("Ctrl-C stops it.");
+            });
+        } catch (RuntimeException | AssertionError e) {
             process.destroyForcibly();
+            throw e;
         }
-        String text = Files.readString(output, StandardCharsets.UTF_8);
+        return started;
+    }
 
-        assertThat(exited).as(text).isTrue();
-        assertThat(process.exitValue()).as(text).isEqualTo(2);
-        assertThat(text).contains("not part of this build yet");
+    static String freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return Integer.toString(socket.getLocalPort());
+        }
     }
 }

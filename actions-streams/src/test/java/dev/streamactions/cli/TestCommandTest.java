@@ -198,13 +198,14 @@ class TestCommandTest {
     }
 
     @Test
-    void startSaysItIsNotBuiltYet() {
-        Run run = Cli.run("start");
+    void startRefusesABadSettingOnOneLineBeforeStartingAnything() {
+        Run run = Cli.run("start", "--set", "batch.max.records=0");
 
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(ActionsCommand.USAGE);
         assertThat(run.stdout()).isEmpty();
         assertThat(run.stderrLines()).singleElement(InstanceOfAssertFactories.STRING)
-                .contains("not part of this build yet");
+                .startsWith("error: ")
+                .contains("batch.max.records");
     }
 
     private static void assertRefusedOnOneLine(Run run, String reason) {
