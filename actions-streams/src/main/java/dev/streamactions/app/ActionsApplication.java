@@ -200,14 +200,17 @@ public final class ActionsApplication implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ActionsConfig.STREAM_THREADS));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(ActionsConfig.TOPIC_REPLICATION));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toAbsolutePath().toString());
-        // A batch runs inside the transaction that commits its input: the transaction must outlive
-        // the slowest batch (the action's timeout) with room to spare.
-        long transactionTimeout = Math.max(60_000, 2 * limits.timeout().toMillis() + 10_000);
+        // A batch runs inside the transaction that commits its input, so the transaction must outlive the
+        // slowest batch (the action's timeout). It should not be much longer: after a crash, the partitions'
+        // new owner waits for the dead instance's open transaction to time out.
+        long transactionTimeout = Math.max(10_000, limits.timeout().toMillis() + 10_000);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) transactionTimeout);
         // New log streams are new topics matching the input pattern: notice them within seconds.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.METADATA_MAX_AGE_CONFIG), 5_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
                 (int) Math.max(300_000, 4 * limits.timeout().toMillis()));
+        // Anything else Kafka Streams knows, as streams.<its name> (streams.consumer.session.timeout.ms, ...).
+        p.putAll(config.originalsWithPrefix(ActionsConfig.STREAMS_PREFIX));
         return p;
     }
 

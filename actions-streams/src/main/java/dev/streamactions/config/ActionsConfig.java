@@ -12,6 +12,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Every setting of the application, in one place, each documented. Settings are read, later ones
@@ -135,6 +136,12 @@ public final class ActionsConfig extends AbstractConfig {
     /** Path-style addressing ({@code endpoint/bucket/key}) instead of virtual hosts. */
     public static final String S3_PATH_STYLE = "s3.path.style";
 
+    /**
+     * Settings with this prefix go to Kafka Streams as they are, without it: {@code
+     * streams.consumer.session.timeout.ms=10000} sets the stream threads' consumers' session timeout.
+     */
+    public static final String STREAMS_PREFIX = "streams.";
+
     private static final String ENV_PREFIX = "ACTIONS_";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -247,6 +254,12 @@ public final class ActionsConfig extends AbstractConfig {
             }
         }
         values.putAll(overrides);
+        for (String name : values.keySet()) {
+            if (!DEFINITION.names().contains(name) && !name.startsWith(STREAMS_PREFIX)) {
+                throw new ConfigException("unknown setting '" + name + "': see the settings in README.md, or prefix a"
+                        + " Kafka Streams setting with '" + STREAMS_PREFIX + "'");
+            }
+        }
         return new ActionsConfig(values);
     }
 
