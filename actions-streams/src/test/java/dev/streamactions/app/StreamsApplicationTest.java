@@ -292,4 +292,30 @@ class StreamsApplicationTest {
             assertThat(out.stdout().strip()).isEqualTo("{\"alert\":\"cpu\",\"seen_by\":\"kcat_tag\"}");
         });
     }
+
+    @Test
+    void metricsPerActionAreServedInPrometheusFormat() throws Exception {
+        define(app, "default", "counted", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return data + data
+                """));
+        app.definitions().attach("default", "metered", "counted", null);
+        produce(app.bootstrapServers(), "logs.default.metered",
+                List.of(new String[] {"a", "{\"n\":1}"}, new String[] {"b", "{\"n\":2}"}));
+        runsUntil(app, "default", "counted", rs -> rs.stream().mapToLong(RunRecord::getRecordsIn).sum() == 2);
+
+        var client = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/metrics"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString("root@example.com:Complexpass#123".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .build();
+        String metrics = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics.lines())
+                .anySatisfy(l -> assertThat(l).startsWith("actions_records_in_total{").contains("action=\"counted\"")
+                        .contains("trigger=\"stream\"").endsWith(" 2.0"))
+                .anySatisfy(l -> assertThat(l).startsWith("actions_records_out_total{").contains("action=\"counted\"")
+                        .endsWith(" 4.0"))
+                .anySatisfy(l -> assertThat(l).startsWith("actions_batch_latency_seconds_count{")
+                        .contains("action=\"counted\""));
+    }
 }

@@ -51,4 +51,11 @@ class ActionsConfigTest {
         assertThat(config.originalsWithPrefix(ActionsConfig.STREAMS_PREFIX))
                 .containsExactly(Map.entry("consumer.session.timeout.ms", "10000"));
     }
+
+    @Test
+    void theReadmeDocumentsEverySetting() throws Exception {
+        String readme = java.nio.file.Files.readString(dev.streamactions.cli.Cli.repositoryRoot().resolve("README.md"));
+        assertThat(ActionsConfig.DEFINITION.names())
+                .allSatisfy(name -> assertThat(readme).as("README.md documents %s", name).contains("`" + name + "`"));
+    }
 }

@@ -1,0 +1,180 @@
+package dev.streamactions.app;
+
+import static dev.streamactions.app.StreamsTestKit.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.streamactions.broker.EmbeddedKafka;
+import dev.streamactions.cli.Cli;
+import dev.streamactions.config.ActionsConfig;
+import dev.streamactions.definitions.ActionDefinitions;
+import dev.streamactions.definitions.ActionId;
+import dev.streamactions.iam.Iam;
+import dev.streamactions.iam.Permission;
+import dev.streamactions.registry.TopicSchemaRegistry;
+import dev.streamactions.schemas.definitions.ActionType;
+import dev.streamactions.scripts.FolderScriptStore;
+import dev.streamactions.topics.TopicAdmin;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two instances of {@code ./actions start} on one cluster share the partitions; one is killed with
+ * SIGKILL (kill -9) while records flow, and the other takes its work over: every input record gives
+ * exactly one output record, none lost, none repeated (read committed, as a downstream consumer reads).
+ *
+ * <p>The cluster is an embedded broker in this JVM; the instances are separate processes started by
+ * the real launcher, so the kill is a real crash.
+ */
+class ScaleOutIT {
+    private static final int RECORDS = 1_200;
+    private static final Duration DEADLINE = Duration.ofMinutes(5);
+    private static final String APPLICATION_ID = "stream-actions";
+
+    @TempDir
+    Path tmp;
+    private final List<Process> instances = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        instances.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void killingOneOfTwoInstancesLosesNothingAndRepeatsNothing() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0)) {
+            Properties client = new Properties();
+            client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            Path scripts = tmp.resolve("scripts");
+            try (TopicAdmin topics = new TopicAdmin(client, Duration.ofSeconds(30));
+                 TopicSchemaRegistry registry = TopicSchemaRegistry.start(client, (short) 1, Duration.ofSeconds(30));
+                 ActionDefinitions definitions = ActionDefinitions.open(client, registry, topics, 4, (short) 1,
+                         Duration.ofSeconds(30), (key, before, after) -> { });
+                 Iam iam = Iam.open(client, topics, Iam.Settings.from(new ActionsConfig(Map.of(
+                         ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers()))), Clock.systemUTC())) {
+                iam.putRole("default", "runner", List.of(new Permission("action_scripts", Set.of("GET"))));
+                iam.createServiceAccount("default", "runner@example.com", List.of("runner"));
+                String sha = new FolderScriptStore(scripts).put(StreamsTestKit.zip("""
+                        def main(data, logger):
+                            return [dict(r, done=True) for r in data]
+                        """));
+                definitions.define(new ActionDefinitions.Draft(new ActionId("default", "mark"), ActionType.realtime,
+                        "", "runner@example.com", Map.of(), null, sha));
+                definitions.attach("default", "orders", "mark", "orders_marked");
+
+                Map<String, Process> byName = Map.of(
+                        "first", startInstance(kafka, scripts, "first"),
+                        "second", startInstance(kafka, scripts, "second"));
+                // The victim is an instance that owns partitions of the stream, so its work must move.
+                String victim;
+                try (Admin admin = Admin.create(client)) {
+                    await().atMost(DEADLINE).until(() -> owners(admin).size() == 2);
+                    Map<String, Long> owners = owners(admin);
+                    victim = owners.get("second") > 0 ? "second" : "first";
+                    assertThat(owners.get(victim)).as("stream partitions per instance: %s", owners).isPositive();
+                }
+                String survivor = victim.equals("first") ? "second" : "first";
+
+                List<String[]> records = new ArrayList<>();
+                for (int i = 0; i < RECORDS; i++) {
+                    records.add(new String[] {"order-" + i, "{\"order\":" + i + "}"});
+                }
+                StreamsTestKit.produce(kafka.bootstrapServers(), "logs.default.orders", records.subList(0, RECORDS / 2));
+                StreamsTestKit.readUntil(kafka.bootstrapServers(), "orders_marked", out -> out.size() >= RECORDS / 8);
+
+                Process killed = byName.get(victim);
+                killed.destroyForcibly(); // SIGKILL: no close, no commit, an open transaction left behind
+                assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                StreamsTestKit.produce(kafka.bootstrapServers(), "logs.default.orders",
+                        records.subList(RECORDS / 2, RECORDS));
+
+                List<ConsumerRecord<byte[], byte[]>> out = StreamsTestKit.readUntil(kafka.bootstrapServers(),
+                        "orders_marked", rs -> rs.size() >= RECORDS);
+                assertThat(out).extracting(r -> text(r.key())).doesNotHaveDuplicates().hasSize(RECORDS);
+                assertThat(out).allSatisfy(r -> assertThat(text(r.value())).contains("\"done\":true"));
+                assertThat(byName.get(survivor).isAlive()).as(log(survivor)).isTrue();
+            }
+        }
+    }
+
+    private Process startInstance(EmbeddedKafka kafka, Path scripts, String name) throws Exception {
+        Path home = Files.createDirectories(tmp.resolve(name));
+        ProcessBuilder builder = new ProcessBuilder(Cli.repositoryRoot().resolve("actions").toString(), "start",
+                "--bootstrap-servers", kafka.bootstrapServers(),
+                "--http-port", freePort(),
+                "--set", "schema.registry.port=" + freePort(),
+                "--set", "script.store.dir=" + scripts,
+                "--set", "topic.partitions=4",
+                "--set", "batch.max.records=25",
+                "--set", "batch.max.wait.ms=300",
+                "--set", "action.timeout.ms=5000",
+                // Fail-over waits for the dead member's session to end: shorter than the 45 s default here.
+                "--set", "streams.consumer.session.timeout.ms=10000",
+                // Names the instance's consumers, so the test knows which process owns what.
+                "--set", "streams.client.id=" + name)
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve(name + ".log").toFile());
+        builder.environment().put("ACTIONS_NO_BUILD", "1");
+        builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        Process process = builder.start();
+        instances.add(process);
+        await().atMost(DEADLINE).until(() -> {
+            assertThat(process.isAlive()).as("%s ended: %s", name, log(name)).isTrue();
+            return log(name).contains("Ctrl-C stops it.");
+        });
+        return process;
+    }
+
+    /**
+     * The instances in the application's group with an assignment, by the client id each was given, and how
+     * many partitions of the stream each owns.
+     */
+    private static Map<String, Long> owners(Admin admin) throws Exception {
+        ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(APPLICATION_ID)).all()
+                .get(30, TimeUnit.SECONDS).get(APPLICATION_ID);
+        Map<String, Long> owners = new java.util.HashMap<>();
+        for (MemberDescription member : group.members()) {
+            if (member.assignment().topicPartitions().isEmpty()) {
+                continue;
+            }
+            String instance = member.clientId().startsWith("first") ? "first" : "second";
+            owners.merge(instance, member.assignment().topicPartitions().stream()
+                    .filter(p -> p.topic().equals("logs.default.orders")).count(), Long::sum);
+        }
+        return owners;
+    }
+
+    private String log(String name) {
+        try {
+            return Files.readString(tmp.resolve(name + ".log"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static String freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return Integer.toString(socket.getLocalPort());
+        }
+    }
+}
