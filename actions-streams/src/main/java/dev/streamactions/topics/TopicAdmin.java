@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the topics the application needs when they are missing. Topics that exist are left as they
@@ -58,6 +59,7 @@ public final class TopicAdmin implements AutoCloseable {
                     }
                 }
             }
+            awaitVisible(missing.stream().map(NewTopic::name).toList());
         } catch (ExecutionException e) {
             throw new KafkaException("could not list topics: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
@@ -65,6 +67,26 @@ public final class TopicAdmin implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until the brokers answer for the new topics: creation returns once the controller has them,
+     * and a describe or a produce right after may still hear "unknown topic" from a broker.
+     */
+    private void awaitVisible(List<String> names) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw new KafkaException("topics " + names + " were created but cannot be described: "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
