@@ -318,4 +318,76 @@ class StreamsApplicationTest {
                 .anySatisfy(l -> assertThat(l).startsWith("actions_batch_latency_seconds_count{")
                         .contains("action=\"counted\""));
     }
+
+    @Test
+    void aNewVersionTakesOverWithoutARestartAndARemovedActionStops() throws Exception {
+        define(app, "default", "versioned", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return [dict(r, v=1) for r in data]
+                """));
+        define(app, "default", "witness", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return data
+                """));
+        app.definitions().attach("default", "evolving", "versioned", "evolving_versioned");
+        app.definitions().attach("default", "evolving", "witness", "evolving_witness");
+        int[] probe = {0};
+        java.util.function.IntFunction<String> send = v -> {
+            String key = "probe-" + probe[0]++;
+            try {
+                produce(app.bootstrapServers(), "logs.default.evolving", List.<String[]>of(new String[] {key, "{\"p\":1}"}));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return key;
+        };
+        String first = send.apply(0);
+        readUntil(app.bootstrapServers(), "evolving_versioned",
+                rs -> rs.stream().anyMatch(r -> text(r.key()).equals(first) && text(r.value()).contains("\"v\":1")));
+
+        define(app, "default", "versioned", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return [dict(r, v=2) for r in data]
+                """));
+        // Records keep flowing through version 1 until version 2 is loaded; then version 2 has them.
+        await().atMost(StreamsTestKit.DEADLINE).until(() -> {
+            String key = send.apply(0);
+            var out = readUntil(app.bootstrapServers(), "evolving_versioned",
+                    rs -> rs.stream().anyMatch(r -> text(r.key()).equals(key)));
+            return out.stream().anyMatch(r -> text(r.key()).equals(key) && text(r.value()).contains("\"v\":2"));
+        });
+        assertThat(runsUntil(app, "default", "versioned", rs -> true)).extracting(RunRecord::getVersion).contains(1, 2);
+
+        assertThat(app.definitions().remove(new ActionId("default", "versioned"))).isTrue();
+        String afterRemoval = send.apply(0);
+        readUntil(app.bootstrapServers(), "evolving_witness",
+                rs -> rs.stream().anyMatch(r -> text(r.key()).equals(afterRemoval)));
+        assertThat(readUntil(app.bootstrapServers(), "evolving_versioned", rs -> true))
+                .noneSatisfy(r -> assertThat(text(r.key())).isEqualTo(afterRemoval));
+    }
+
+    @Test
+    void alertsAndTicksThatCannotRunGoToTheDeadLetterTopicWithTheReason() throws Exception {
+        produce(app.bootstrapServers(), "actions.alerts", List.of(
+                new String[] {"broken", "{\"org\":\"default\",\"alert_name\":\"x\"}"},
+                new String[] {"ghost", "{\"org\":\"default\",\"alert_name\":\"ghost\",\"stream\":\"s\","
+                        + "\"actions\":[\"no_such_action\"],\"triggered_at\":\"2026-11-23T10:00:00Z\",\"payload\":{}}"}));
+        produce(app.bootstrapServers(), "actions.timer", List.<String[]>of(new String[] {"default.nobody",
+                "{\"org\":\"default\",\"action\":\"nobody\",\"scheduled_for\":\"2026-11-23T03:00:00Z\"}"}));
+
+        List<DlqRecord> dead = StreamsTestKit.deadUntil(app,
+                d -> List.of("actions.alerts", "actions.timer").contains(d.getSourceTopic())
+                        && List.of("broken", "ghost", "default.nobody").contains(text(d.getOriginalKey().array())),
+                ds -> ds.size() >= 3);
+        assertThat(dead).anySatisfy(d -> {
+            assertThat(text(d.getOriginalKey().array())).isEqualTo("broken");
+            assertThat(d.getReason()).startsWith("not an alert event").contains("actions");
+        }).anySatisfy(d -> {
+            assertThat(text(d.getOriginalKey().array())).isEqualTo("ghost");
+            assertThat(d.getReason()).contains("no_such_action").contains("does not exist");
+        }).anySatisfy(d -> {
+            assertThat(d.getSourceTopic()).isEqualTo("actions.timer");
+            assertThat(d.getReason()).contains("nobody").contains("does not exist");
+        });
+    }
 }
