@@ -12,6 +12,7 @@ import dev.streamactions.schemas.runs.RunRecord;
 import dev.streamactions.schemas.runs.Trigger;
 import dev.streamactions.schemas.state.BatchState;
 import dev.streamactions.schemas.state.BufferedRecord;
+import dev.streamactions.schemas.wire.MalformedRecordException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -191,10 +192,10 @@ public final class ActionBatches {
                 announce.accept(RunRecords.running(id, definition.getVersion(), trigger, runId, now, batch.size()));
                 try {
                     ActionResult result = ready.action().invoke(input, runId, Map.of("ORIGIN_CLUSTER_TOKEN", token));
-                    writeOutputs(runnable.outputTopic(), batch, result.recordsJson());
+                    int written = writeOutputs(runnable.outputTopic(), batch, result.recordsJson(), ready, id);
                     emitter.run(RunRecords.completed(id, definition.getVersion(), trigger, runId, now, batch.size(),
-                            result.recordsJson().size(), result.logs()));
-                    metrics.completed(id, trigger.name(), batch.size(), result.recordsJson().size(), result.elapsed());
+                            written, result.logs()));
+                    metrics.completed(id, trigger.name(), batch.size(), written, result.elapsed());
                     buffer.removeHead(target, state, batch);
                     return true;
                 } catch (ActionRunException e) {
@@ -241,14 +242,29 @@ public final class ActionBatches {
      * one record per input (the usual transform); otherwise the key of the batch when all its inputs
      * share one; otherwise none (a batch-level result).
      */
-    private void writeOutputs(String topic, List<Waiting> batch, List<String> records) {
+    private int writeOutputs(String topic, List<Waiting> batch, List<String> records, LoadedActions.Ready ready,
+            ActionId id) {
         long timestamp = batch.get(batch.size() - 1).record().getTimestamp().toEpochMilli();
         boolean onePerInput = records.size() == batch.size();
         byte[] sharedKey = onePerInput ? null : sharedKey(batch);
+        int written = 0;
         for (int i = 0; i < records.size(); i++) {
             byte[] key = onePerInput ? bytes(batch.get(i).record().getKey()) : sharedKey;
-            emitter.output(topic, key, records.get(i), timestamp);
+            if (ready.output() == null) {
+                emitter.output(topic, key, records.get(i), timestamp);
+                written++;
+                continue;
+            }
+            try {
+                emitter.output(topic, key, ready.output().fromJson(records.get(i)), timestamp);
+                written++;
+            } catch (MalformedRecordException e) {
+                // One record that does not fit its schema; the others still go out.
+                emitter.deadOutput(id, ready.definition().getVersion(), "returned record " + i + " does not fit "
+                        + LoadedActions.OUTPUT_SCHEMA_FILE + ": " + e.getMessage(), key, records.get(i));
+            }
         }
+        return written;
     }
 
     private static byte[] sharedKey(List<Waiting> batch) {

@@ -10,6 +10,7 @@ import dev.streamactions.topics.TopicNames;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -26,6 +27,7 @@ public final class Emitter {
     private final Sinks sinks;
     private final AvroSerializer<RunRecord> runs;
     private final AvroSerializer<DlqRecord> dead;
+    private final AvroSerializer<GenericRecord> avroOutputs;
     private final String runsSubject = SubjectNames.value(TopicNames.RUNS);
     private final String dlqSubject = SubjectNames.value(TopicNames.DLQ);
 
@@ -34,12 +36,19 @@ public final class Emitter {
         this.sinks = sinks;
         this.runs = new AvroSerializer<>(registry);
         this.dead = new AvroSerializer<>(registry);
+        this.avroOutputs = new AvroSerializer<>(registry);
     }
 
     /** One record an action returned, as JSON text. */
     public void output(String topic, byte[] key, String json, long timestamp) {
         context.forward(new Record<Object, Object>(key, new Routed(topic, json.getBytes(StandardCharsets.UTF_8)),
                 timestamp), sinks.outputs());
+    }
+
+    /** One record an action returned, as Avro in the wire format, its schema registered under {@code <topic>-value}. */
+    public void output(String topic, byte[] key, GenericRecord record, long timestamp) {
+        context.forward(new Record<Object, Object>(key, new Routed(topic,
+                avroOutputs.serialize(SubjectNames.value(topic), record)), timestamp), sinks.outputs());
     }
 
     /** The record of a run, keyed by the action's id. */
@@ -51,6 +60,16 @@ public final class Emitter {
     /** An input the action could not process (or that never reached one), with the reason. */
     public void dead(ActionId id, int version, String reason, String sourceTopic, int sourcePartition,
             long sourceOffset, byte[] key, byte[] value) {
+        deadLetter(id, version, reason, sourceTopic, sourcePartition, sourceOffset, key, value);
+    }
+
+    /** A record the action returned that its {@code output.avsc} refuses; there is no input to point to. */
+    public void deadOutput(ActionId id, int version, String reason, byte[] key, String json) {
+        deadLetter(id, version, reason, null, null, null, key, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void deadLetter(ActionId id, int version, String reason, String sourceTopic, Integer sourcePartition,
+            Long sourceOffset, byte[] key, byte[] value) {
         DlqRecord record = DlqRecord.newBuilder()
                 .setOrg(id == null ? "" : id.org())
                 .setAction(id == null ? "" : id.name())

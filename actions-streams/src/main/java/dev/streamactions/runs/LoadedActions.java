@@ -8,7 +8,10 @@ import dev.streamactions.runner.ActionType;
 import dev.streamactions.runner.InvocationLimits;
 import dev.streamactions.runner.LoadedAction;
 import dev.streamactions.schemas.definitions.ActionDefinition;
+import dev.streamactions.schemas.logs.OutputSchema;
 import dev.streamactions.scripts.ScriptStore;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>The script is fetched only after the action's service account is allowed to fetch it.
  */
 public final class LoadedActions implements AutoCloseable {
+    /** A package file whose presence makes the action's output Avro, checked against it. */
+    public static final String OUTPUT_SCHEMA_FILE = "output.avsc";
     private static final Logger log = LoggerFactory.getLogger(LoadedActions.class);
 
     /** Where an action stands on this instance. */
@@ -40,13 +45,21 @@ public final class LoadedActions implements AutoCloseable {
     /** Its current version is being loaded; its inputs wait. */
     public record Loading(ActionDefinition definition) implements Lookup {}
 
-    /** Ready to run. */
-    public record Ready(ActionDefinition definition, LoadedAction action) implements Lookup {}
+    /**
+     * Ready to run.
+     *
+     * @param output the schema of the returned records when the package ships {@code output.avsc}
+     *               (they are then written as Avro), else null (JSON)
+     */
+    public record Ready(ActionDefinition definition, LoadedAction action, OutputSchema output) implements Lookup {}
+
+    /** A loaded version and its output schema, if any. */
+    private record Loaded(LoadedAction action, OutputSchema output) {}
 
     /** Its current version cannot run; {@code reason} says why. */
     public record Broken(ActionDefinition definition, String reason) implements Lookup {}
 
-    private record Entry(ActionDefinition definition, CompletableFuture<LoadedAction> loading) {}
+    private record Entry(ActionDefinition definition, CompletableFuture<Loaded> loading) {}
 
     private final ActionRunner runner;
     private final ScriptStore scripts;
@@ -98,12 +111,13 @@ public final class LoadedActions implements AutoCloseable {
         if (entry == null) {
             return new Missing();
         }
-        CompletableFuture<LoadedAction> loading = entry.loading();
+        CompletableFuture<Loaded> loading = entry.loading();
         if (!loading.isDone()) {
             return new Loading(entry.definition());
         }
         try {
-            return new Ready(entry.definition(), loading.join());
+            Loaded loaded = loading.join();
+            return new Ready(entry.definition(), loaded.action(), loaded.output());
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             if (cause instanceof AccessRefused) {
@@ -122,11 +136,11 @@ public final class LoadedActions implements AutoCloseable {
         if (latest != previous) {
             return;
         }
-        CompletableFuture<LoadedAction> loading = new CompletableFuture<>();
+        CompletableFuture<Loaded> loading = new CompletableFuture<>();
         entries.put(id, new Entry(definition, loading));
         loader.execute(() -> {
             try {
-                LoadedAction action = load(definition);
+                Loaded action = load(definition);
                 loading.complete(action);
                 log.info("Action {} version {} is ready", id, definition.getVersion());
             } catch (Exception | Error e) {
@@ -139,7 +153,7 @@ public final class LoadedActions implements AutoCloseable {
         });
     }
 
-    private LoadedAction load(ActionDefinition definition) throws Exception {
+    private Loaded load(ActionDefinition definition) throws Exception {
         var refusal = access.refusal(definition.getOrg(), definition.getServiceAccount());
         if (refusal.isPresent()) {
             throw new AccessRefused(refusal.get());
@@ -155,16 +169,28 @@ public final class LoadedActions implements AutoCloseable {
                 : ActionSpec.scheduled(definition.getName()))
                 .withEnvironment(environment)
                 .withLimits(limits);
+        LoadedAction action;
         try {
-            LoadedAction action = runner.load(spec, zip);
-            return action;
+            action = runner.load(spec, zip);
         } catch (ActionLoadException e) {
             throw new IllegalStateException("version " + definition.getVersion() + " cannot be loaded: " + e.getMessage(), e);
+        }
+        try {
+            OutputSchema output = null;
+            var avsc = action.packageFile(OUTPUT_SCHEMA_FILE);
+            if (avsc.isPresent()) {
+                output = OutputSchema.parse(Files.readString(avsc.get()));
+            }
+            return new Loaded(action, output);
+        } catch (IOException | RuntimeException e) {
+            action.close();
+            throw new IllegalStateException("version " + definition.getVersion() + " has an unusable "
+                    + OUTPUT_SCHEMA_FILE + ": " + e.getMessage(), e);
         }
     }
 
     private void retire(Entry entry) {
-        loader.schedule(() -> entry.loading().thenAccept(LoadedAction::close), retireAfter.toMillis(),
+        loader.schedule(() -> entry.loading().thenAccept(l -> l.action().close()), retireAfter.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -178,7 +204,7 @@ public final class LoadedActions implements AutoCloseable {
     @Override
     public void close() {
         loader.shutdownNow();
-        entries.values().forEach(e -> e.loading().thenAccept(LoadedAction::close));
+        entries.values().forEach(e -> e.loading().thenAccept(l -> l.action().close()));
         entries.clear();
     }
 }

@@ -381,13 +381,42 @@ class StreamsApplicationTest {
                 ds -> ds.size() >= 3);
         assertThat(dead).anySatisfy(d -> {
             assertThat(text(d.getOriginalKey().array())).isEqualTo("broken");
-            assertThat(d.getReason()).startsWith("not an alert event").contains("actions");
+            assertThat(d.getReason()).startsWith("not an alert event").contains("no \"stream\"");
         }).anySatisfy(d -> {
             assertThat(text(d.getOriginalKey().array())).isEqualTo("ghost");
             assertThat(d.getReason()).contains("no_such_action").contains("does not exist");
         }).anySatisfy(d -> {
             assertThat(d.getSourceTopic()).isEqualTo("actions.timer");
             assertThat(d.getReason()).contains("nobody").contains("does not exist");
+        });
+    }
+
+    @Test
+    void anActionThatShipsOutputAvscWritesAvroAndSendsARecordThatDoesNotFitToTheDeadLetterTopic() throws Exception {
+        String avsc = """
+                {"type":"record","name":"Order","namespace":"shop","fields":[
+                  {"name":"order","type":"int"},{"name":"status","type":"string"}]}
+                """;
+        define(app, "default", "orders_avro", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return [{"order": r["n"] if r["n"] != 3 else "three", "status": "ok"} for r in data]
+                """, "output.avsc", avsc));
+        app.definitions().attach("default", "shop", "orders_avro", "shop_orders");
+        List<String[]> records = new ArrayList<>();
+        for (int n = 1; n <= 4; n++) {
+            records.add(new String[] {"o" + n, "{\"n\":" + n + "}"});
+        }
+        produce(app.bootstrapServers(), "logs.default.shop", records);
+
+        var reader = dev.streamactions.schemas.wire.AvroDeserializer.generic(app.registry(),
+                new org.apache.avro.Schema.Parser().parse(avsc));
+        var out = readUntil(app.bootstrapServers(), "shop_orders", rs -> rs.size() >= 3);
+        assertThat(out).extracting(r -> reader.deserialize(r.value()).get("order")).containsExactlyInAnyOrder(1, 2, 4);
+        assertThat(app.registry().latest("shop_orders-value").schema().getFullName()).isEqualTo("shop.Order");
+        List<DlqRecord> dead = StreamsTestKit.deadUntil(app, d -> d.getAction().equals("orders_avro"), ds -> !ds.isEmpty());
+        assertThat(dead).singleElement().satisfies(d -> {
+            assertThat(d.getReason()).contains("does not fit output.avsc").contains("$.order");
+            assertThat(text(d.getOriginalValue().array())).contains("\"three\"");
         });
     }
 }

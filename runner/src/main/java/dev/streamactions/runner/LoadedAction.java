@@ -3,7 +3,10 @@ package dev.streamactions.runner;
 import dev.streamactions.runner.execution.WorkerPool;
 import dev.streamactions.runner.packaging.ActionPackage;
 import dev.streamactions.runner.sandbox.InvocationWatchdog;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -71,6 +74,18 @@ public final class LoadedAction implements AutoCloseable {
 
     public ActionSpec spec() {
         return spec;
+    }
+
+    /**
+     * A file of the package beside {@code main.py} (such as {@code output.avsc}), when the package has
+     * it. The package is read-only: the path is for reading.
+     */
+    public Optional<Path> packageFile(String name) {
+        Path file = pkg.root().resolve(name).normalize();
+        if (!file.startsWith(pkg.root()) || !Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        return Optional.of(file);
     }
 
     /** The SHA-256 of the package this action runs. */
