@@ -376,7 +376,7 @@ class StreamsApplicationTest {
                 "{\"org\":\"default\",\"action\":\"nobody\",\"scheduled_for\":\"2026-11-23T03:00:00Z\"}"}));
 
         List<DlqRecord> dead = StreamsTestKit.deadUntil(app,
-                d -> List.of("actions.alerts", "actions.timer").contains(d.getSourceTopic())
+                d -> d.getSourceTopic() != null && List.of("actions.alerts", "actions.timer").contains(d.getSourceTopic())
                         && List.of("broken", "ghost", "default.nobody").contains(text(d.getOriginalKey().array())),
                 ds -> ds.size() >= 3);
         assertThat(dead).anySatisfy(d -> {
