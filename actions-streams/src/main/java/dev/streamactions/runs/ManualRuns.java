@@ -215,6 +215,9 @@ public final class ManualRuns {
      * The committed records of every partition whose timestamps fall in the window: from the first
      * offset at or after the start (by the broker's time index) up to the first offset at or after the
      * end, each record's own timestamp checked again, since producers may write timestamps out of order.
+     * Like any search by the time index, a record appended after the window's end position with a time
+     * inside the window is not seen; reading every partition to its end instead would make a run over
+     * an old window read the whole topic.
      */
     private WindowRecords read(String org, Window window) throws TimeoutException {
         String topic = TopicNames.logStream(org, window.stream());
