@@ -325,6 +325,8 @@ class ManualRunsTest {
                 "default.scheduled_log_sender", "{\"org\":\"default\",\"action\":\"scheduled_log_sender\","
                         + "\"scheduled_for\":\"" + Instant.now().truncatedTo(ChronoUnit.MILLIS) + "\"}"}));
 
+        // The topic appears with the script's first ingestion; read it once its records are there.
+        await().atMost(StreamsTestKit.DEADLINE).until(() -> fixture.recordCount("logs.default.default") >= 7);
         var landed = StreamsTestKit.readUntil(fixture.app.bootstrapServers(), "logs.default.default",
                 rs -> rs.size() >= 7);
         List<String> messages = landed.stream()
