@@ -12,7 +12,10 @@ import dev.streamactions.runs.ActionBatches;
 import dev.streamactions.runs.LoadedActions;
 import dev.streamactions.runs.RunAnnouncer;
 import dev.streamactions.runs.RunContext;
+import dev.streamactions.runs.ManualRuns;
 import dev.streamactions.runs.RunHistory;
+import dev.streamactions.runs.RunRoutes;
+import dev.streamactions.definitions.ActionRoutes;
 import dev.streamactions.runs.ActionStatus;
 import dev.streamactions.definitions.ActionId;
 import dev.streamactions.schemas.definitions.ActionDefinition;
@@ -41,6 +44,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -86,6 +90,8 @@ public final class ActionsApplication implements AutoCloseable {
     private final Iam.RootUser rootUser;
     private final HttpApi http;
     private final RunHistory history;
+    /** {@code ORIGIN_CLUSTER_URL}: known once the HTTP server is bound (port 0 picks any free one). */
+    private final CompletableFuture<String> originUrl = new CompletableFuture<>();
     private String registryUrl;
 
     private ActionsApplication(ActionsConfig config, Parts parts) throws Exception {
@@ -131,7 +137,7 @@ public final class ActionsApplication implements AutoCloseable {
                     .withTimeout(config.duration(ActionsConfig.ACTION_TIMEOUT_MS))
                     .withMaxAllocatedBytes(config.getLong(ActionsConfig.ACTION_MAX_ALLOCATED_BYTES));
             LoadedActions actions = new LoadedActions(runner, scripts, access,
-                    Map.of("ORIGIN_CLUSTER_URL", publicUrl(config)), limits);
+                    () -> Map.of("ORIGIN_CLUSTER_URL", originUrl()), limits);
             closeables.push(actions);
             this.definitions = ActionDefinitions.open(client, registry, topics, partitions, replication,
                     STARTUP_TIMEOUT, (key, before, after) -> actions.changed(before, after));
@@ -162,10 +168,16 @@ public final class ActionsApplication implements AutoCloseable {
 
             LogIngestion ingestion = new LogIngestion(client, topics, LogIngestion.Settings.from(config));
             closeables.push(ingestion);
+            ManualRuns manualRuns = new ManualRuns(client, registry, actions, access, announcer,
+                    ManualRuns.Settings.DEFAULT);
             this.http = new HttpApi(HttpApi.Settings.from(config), iam, meters,
-                    List.of(new IamRoutes(iam), new IngestionRoutes(ingestion))).start();
+                    List.of(new IamRoutes(iam), new IngestionRoutes(ingestion),
+                            new ActionRoutes(definitions, scripts, runner, iam, history, this::status, Clock.systemUTC()),
+                            new RunRoutes(manualRuns, definitions, history))).start();
             closeables.push(http);
+            originUrl.complete(publicUrl(config, http.port()));
         } catch (Exception | Error e) {
+            originUrl.completeExceptionally(e);
             close();
             throw e;
         }
@@ -228,9 +240,30 @@ public final class ActionsApplication implements AutoCloseable {
         return new PackageIndex(index.isBlank() ? null : index, wheels.isBlank() ? null : Path.of(wheels).toAbsolutePath());
     }
 
-    static String publicUrl(ActionsConfig config) {
+    /** The {@code public.url} setting, else this instance's HTTP API on the port it is bound to. */
+    static String publicUrl(ActionsConfig config, int boundPort) {
         String url = config.getString(ActionsConfig.PUBLIC_URL);
-        return url.isBlank() ? "http://localhost:" + config.getInt(ActionsConfig.HTTP_PORT) : url;
+        return url.isBlank() ? "http://localhost:" + boundPort : url;
+    }
+
+    /**
+     * Waits for the HTTP server: actions that are defined already start loading before it is bound,
+     * and their scripts must see its real address.
+     */
+    private String originUrl() {
+        try {
+            return originUrl.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the HTTP server's address", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the HTTP server did not start: " + e.getCause().getMessage(), e);
+        }
+    }
+
+    /** What scripts get as {@code ORIGIN_CLUSTER_URL}; known once the application has started. */
+    public String originClusterUrl() {
+        return originUrl();
     }
 
     public String bootstrapServers() {

@@ -107,18 +107,7 @@ public final class ActionDefinitions implements AutoCloseable {
      */
     public synchronized ActionDefinition define(Draft draft) throws TimeoutException {
         Optional<ActionDefinition> current = find(draft.id());
-        if (current.isPresent()) {
-            ActionDefinition before = current.get();
-            if (before.getType() != draft.type()) {
-                throw new DefinitionConflictException("action " + draft.id().name() + " is " + before.getType()
-                        + "; a new version cannot make it " + draft.type() + " (delete it and create it anew)");
-            }
-            if (draft.type() == ActionType.scheduled
-                    && !Schedule.parse(before.getSchedule()).text().equals(Schedule.parse(draft.schedule()).text())) {
-                throw new DefinitionConflictException("the schedule of " + draft.id().name() + " is '"
-                        + before.getSchedule() + "' and cannot change; delete the action and create it anew");
-            }
-        }
+        current.ifPresent(before -> refuseChange(before, draft));
         ActionDefinition definition = ActionDefinition.newBuilder()
                 .setOrg(draft.id().org())
                 .setName(draft.id().name())
@@ -135,6 +124,55 @@ public final class ActionDefinitions implements AutoCloseable {
                 TopicNames.actionOutput(draft.id().org(), draft.id().name()), partitions, replication)));
         definitions.put(draft.id().toString(), definition, WRITE_TIMEOUT);
         return definition;
+    }
+
+    /**
+     * As {@link #define}, only for a new action.
+     *
+     * @throws DefinitionConflictException when it exists already
+     */
+    public synchronized ActionDefinition create(Draft draft) throws TimeoutException {
+        if (find(draft.id()).isPresent()) {
+            throw new DefinitionConflictException("action " + draft.id().name() + " exists already in org "
+                    + draft.id().org() + "; upload a new version with PUT, or choose another name");
+        }
+        return define(draft);
+    }
+
+    /**
+     * As {@link #define}, only for an existing action.
+     *
+     * @throws java.util.NoSuchElementException when there is no such action
+     * @throws DefinitionConflictException when the action would change type or schedule
+     */
+    public synchronized ActionDefinition update(Draft draft) throws TimeoutException {
+        if (find(draft.id()).isEmpty()) {
+            throw new java.util.NoSuchElementException("there is no action " + draft.id().name() + " in org "
+                    + draft.id().org() + "; create it with POST");
+        }
+        return define(draft);
+    }
+
+    /**
+     * Refuses what {@link #define} would refuse about {@code draft} replacing the stored version, so an
+     * upload can be turned down before its package is stored.
+     *
+     * @throws DefinitionConflictException when the action would change type or schedule
+     */
+    public void checkChange(Draft draft) {
+        find(draft.id()).ifPresent(before -> refuseChange(before, draft));
+    }
+
+    private static void refuseChange(ActionDefinition before, Draft draft) {
+        if (before.getType() != draft.type()) {
+            throw new DefinitionConflictException("action " + draft.id().name() + " is " + before.getType()
+                    + "; a new version cannot make it " + draft.type() + " (delete it and create it anew)");
+        }
+        if (draft.type() == ActionType.scheduled
+                && !Schedule.parse(before.getSchedule()).text().equals(Schedule.parse(draft.schedule()).text())) {
+            throw new DefinitionConflictException("the schedule of " + draft.id().name() + " is '"
+                    + before.getSchedule() + "' and cannot change; delete the action and create it anew");
+        }
     }
 
     /** Removes the action and its attachments; it stops on every instance. Answers whether it existed. */
@@ -209,6 +247,14 @@ public final class ActionDefinitions implements AutoCloseable {
     /** The actions attached to {@code logs.<org>.<stream>}; asked for every record, so cheap. */
     public List<StreamAttachment> attachedTo(String org, String stream) {
         return byStream.getOrDefault(org + "/" + stream, List.of());
+    }
+
+    /** The streams {@code id} is attached to, by stream. */
+    public List<StreamAttachment> attachmentsOf(ActionId id) {
+        return attachments.snapshot().values().stream()
+                .filter(a -> a.getOrg().equals(id.org()) && a.getAction().equals(id.name()))
+                .sorted(Comparator.comparing(StreamAttachment::getStream))
+                .toList();
     }
 
     public Optional<StreamAttachment> attachment(String org, String stream, String action) {

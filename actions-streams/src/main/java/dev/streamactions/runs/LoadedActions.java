@@ -64,7 +64,7 @@ public final class LoadedActions implements AutoCloseable {
     private final ActionRunner runner;
     private final ScriptStore scripts;
     private final ScriptAccess access;
-    private final Map<String, String> originEnvironment;
+    private final java.util.function.Supplier<Map<String, String>> originEnvironment;
     private final InvocationLimits limits;
     private final Duration retireAfter;
     private final Map<ActionId, Entry> entries = new ConcurrentHashMap<>();
@@ -77,10 +77,19 @@ public final class LoadedActions implements AutoCloseable {
      */
     public LoadedActions(ActionRunner runner, ScriptStore scripts, ScriptAccess access,
             Map<String, String> originEnvironment, InvocationLimits limits) {
+        this(runner, scripts, access, constant(originEnvironment), limits);
+    }
+
+    /**
+     * As above, with {@code originEnvironment} asked at every load: the server's own address may only be
+     * known once its HTTP port is bound, after the first definitions have arrived.
+     */
+    public LoadedActions(ActionRunner runner, ScriptStore scripts, ScriptAccess access,
+            java.util.function.Supplier<Map<String, String>> originEnvironment, InvocationLimits limits) {
         this.runner = runner;
         this.scripts = scripts;
         this.access = access;
-        this.originEnvironment = Map.copyOf(originEnvironment);
+        this.originEnvironment = originEnvironment;
         this.limits = limits;
         // An invocation that started on the old version may still be running: let it end first.
         this.retireAfter = limits.timeout().plusSeconds(5);
@@ -131,6 +140,38 @@ public final class LoadedActions implements AutoCloseable {
         }
     }
 
+    /**
+     * Where {@code id} stands once its current version has loaded (or failed to), waiting at most
+     * {@code timeout}; still {@link Loading} (or {@link Missing}, for a definition this instance has not
+     * heard of yet) when the time is up. For callers that can wait, such as a manual run.
+     */
+    public Lookup await(ActionId id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Lookup lookup = lookup(id);
+            long left = deadline - System.nanoTime();
+            if (lookup instanceof Ready || lookup instanceof Broken || left <= 0) {
+                return lookup;
+            }
+            Entry entry = entries.get(id);
+            if (entry == null) {
+                // The definition is stored but its listener has not reached this map yet.
+                Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 20));
+                continue;
+            }
+            try {
+                entry.loading().get(left, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // Looked at again above: Broken, or loading anew after a refusal was lifted.
+            }
+        }
+    }
+
+    private static java.util.function.Supplier<Map<String, String>> constant(Map<String, String> environment) {
+        Map<String, String> copy = Map.copyOf(environment);
+        return () -> copy;
+    }
+
     private synchronized void startLoading(ActionId id, ActionDefinition definition, Entry previous) {
         Entry latest = entries.get(id);
         if (latest != previous) {
@@ -160,7 +201,7 @@ public final class LoadedActions implements AutoCloseable {
         }
         byte[] zip = scripts.get(definition.getScriptSha256());
         Map<String, String> environment = new HashMap<>(definition.getEnv());
-        environment.putAll(originEnvironment);
+        environment.putAll(originEnvironment.get());
         ActionType type = switch (definition.getType()) {
             case realtime -> ActionType.REALTIME;
             case scheduled -> ActionType.SCHEDULED;

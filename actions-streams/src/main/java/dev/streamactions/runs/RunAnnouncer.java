@@ -8,6 +8,7 @@ import dev.streamactions.schemas.wire.AvroSerializer;
 import dev.streamactions.topics.TopicNames;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -40,13 +41,26 @@ public final class RunAnnouncer implements Consumer<RunRecord>, AutoCloseable {
 
     @Override
     public void accept(RunRecord record) {
+        write(record);
+    }
+
+    /**
+     * Writes any run record (also the outcome of a run that is not part of a stream's transaction, such
+     * as a manual one); completes when Kafka has stored it.
+     */
+    public CompletableFuture<Void> write(RunRecord record) {
         String key = new ActionId(record.getOrg(), record.getAction()).toString();
+        CompletableFuture<Void> written = new CompletableFuture<>();
         producer.send(new ProducerRecord<>(TopicNames.RUNS, key, serializer.serialize(subject, record)),
                 (metadata, error) -> {
                     if (error != null) {
-                        log.warn("Could not announce run {} of {}: {}", record.getRunId(), key, error.getMessage());
+                        log.warn("Could not write run {} of {}: {}", record.getRunId(), key, error.getMessage());
+                        written.completeExceptionally(error);
+                    } else {
+                        written.complete(null);
                     }
                 });
+        return written;
     }
 
     @Override

@@ -1,0 +1,364 @@
+package dev.streamactions.definitions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamactions.http.ApiRoutes;
+import dev.streamactions.http.JsonBodies;
+import dev.streamactions.http.RouteGroup;
+import dev.streamactions.iam.Iam;
+import dev.streamactions.iam.Resource;
+import dev.streamactions.runner.ActionLoadException;
+import dev.streamactions.runner.ActionRunner;
+import dev.streamactions.runs.ActionStatus;
+import dev.streamactions.runs.RunHistory;
+import dev.streamactions.runs.RunRoutes;
+import dev.streamactions.schedule.Schedule;
+import dev.streamactions.schemas.definitions.ActionDefinition;
+import dev.streamactions.schemas.definitions.ActionType;
+import dev.streamactions.schemas.definitions.StreamAttachment;
+import dev.streamactions.scripts.ScriptStore;
+import dev.streamactions.topics.TopicNames;
+import io.javalin.http.BadRequestResponse;
+import io.javalin.http.ConflictResponse;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.NotFoundResponse;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+
+/**
+ * The actions of an org ({@code /api/{org}/actions}) and their attachments to log streams
+ * ({@code /api/{org}/streams/{stream}/actions/{name}}).
+ *
+ * <p>An upload is checked whole before anything is kept: its fields, then the package with the runner's
+ * own checks (layout, {@code main.py}, syntax, {@code main}'s parameters), then whether it may replace
+ * the stored version. Only then does the ZIP go to the script store, so a refused upload leaves nothing.
+ */
+public final class ActionRoutes implements RouteGroup {
+    private static final Set<String> FORM_FIELDS = Set.of("file", "name", "description", "type", "service_account",
+            "env", "schedule");
+
+    private final ActionDefinitions definitions;
+    private final ScriptStore scripts;
+    private final ActionRunner runner;
+    private final Iam iam;
+    private final RunHistory history;
+    private final Function<ActionDefinition, ActionStatus> status;
+    private final Clock clock;
+
+    /**
+     * @param runner checks uploaded packages ({@link ActionRunner#check}); runs nothing
+     * @param iam    where the named service accounts must exist
+     * @param status an action's status as users see it
+     */
+    public ActionRoutes(ActionDefinitions definitions, ScriptStore scripts, ActionRunner runner, Iam iam,
+            RunHistory history, Function<ActionDefinition, ActionStatus> status, Clock clock) {
+        this.definitions = definitions;
+        this.scripts = scripts;
+        this.runner = runner;
+        this.iam = iam;
+        this.history = history;
+        this.status = status;
+        this.clock = clock;
+    }
+
+    /** The attachment body; both fields optional. */
+    record AttachRequest(String output_topic) {}
+
+    @Override
+    public void register(ApiRoutes routes) {
+        routes.route(HandlerType.POST, "/api/{org}/actions",
+                "Creates an action from a multipart form: file (the .zip with main.py), name, description, type"
+                        + " (realtime or scheduled), service_account, env (a JSON object as text), schedule (scheduled"
+                        + " only: once:<RFC 3339> or 5-field cron, UTC). 201 with its id and version.",
+                Resource.ACTIONS, ctx -> upload(ctx, true));
+        routes.route(HandlerType.PUT, "/api/{org}/actions/{name}",
+                "Uploads a new version of an action (the same form as creating it; name may be left out). Its"
+                        + " type and schedule cannot change (409).",
+                Resource.ACTIONS, ctx -> upload(ctx, false));
+        routes.route(HandlerType.GET, "/api/{org}/actions",
+                "The actions of the org with their status, version, last run and next scheduled time.",
+                Resource.ACTIONS, ctx -> {
+                    String org = org(ctx);
+                    ctx.json(Map.of("actions", definitions.list(org).stream().map(this::view).toList()));
+                });
+        routes.route(HandlerType.GET, "/api/{org}/actions/{name}",
+                "One action with its status, version, last run, attachments and next scheduled time.",
+                Resource.ACTIONS, ctx -> ctx.json(view(existing(ctx))));
+        routes.route(HandlerType.DELETE, "/api/{org}/actions/{name}",
+                "Removes an action and its attachments; it stops on every instance.",
+                Resource.ACTIONS, ctx -> {
+                    ActionId id = id(ctx);
+                    if (!definitions.remove(id)) {
+                        throw new NotFoundResponse(missing(id));
+                    }
+                    history.forget(id);
+                    ctx.json(Map.of("id", id.toString(), "removed", true));
+                });
+        routes.route(HandlerType.POST, "/api/{org}/streams/{stream}/actions/{name}",
+                "Attaches a realtime action to a log stream {\"output_topic\"} (optional; default"
+                        + " logs.<org>.<stream>.<action>): 201 when new, 200 when its output topic was replaced.",
+                Resource.ACTIONS, this::attach);
+        routes.route(HandlerType.DELETE, "/api/{org}/streams/{stream}/actions/{name}",
+                "Detaches an action from a log stream.",
+                Resource.ACTIONS, ctx -> {
+                    ActionId id = id(ctx);
+                    String stream = stream(ctx);
+                    if (!definitions.detach(id.org(), stream, id.name())) {
+                        throw new NotFoundResponse("action " + id.name() + " is not attached to stream " + stream
+                                + " of org " + id.org());
+                    }
+                    ctx.json(Map.of("stream", stream, "action", id.name(), "detached", true));
+                });
+    }
+
+    private void upload(Context ctx, boolean create) throws Exception {
+        if (!ctx.isMultipartFormData()) {
+            throw new BadRequestResponse("send the action as multipart/form-data with the fields "
+                    + new TreeSet<>(FORM_FIELDS) + " (file is the .zip)");
+        }
+        Set<String> sent = new TreeSet<>(ctx.formParamMap().keySet());
+        sent.addAll(ctx.uploadedFileMap().keySet());
+        sent.removeAll(FORM_FIELDS);
+        if (!sent.isEmpty()) {
+            throw new BadRequestResponse("unknown field" + (sent.size() == 1 ? " " : "s ") + sent + "; known fields: "
+                    + new TreeSet<>(FORM_FIELDS));
+        }
+        String org = org(ctx);
+        String name = create ? required(ctx, "name") : ctx.pathParam("name");
+        if (!create && ctx.formParam("name") != null && !ctx.formParam("name").equals(name)) {
+            throw new BadRequestResponse("field 'name' is '" + ctx.formParam("name") + "' but the path names action "
+                    + name + "; an action cannot be renamed");
+        }
+        ActionId id;
+        try {
+            id = new ActionId(org, name);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse(e.getMessage());
+        }
+        ActionType type = type(required(ctx, "type"));
+        String serviceAccount = required(ctx, "service_account");
+        if (iam.serviceAccounts(org).stream().noneMatch(a -> a.email().equals(serviceAccount))) {
+            throw new BadRequestResponse("there is no service account " + serviceAccount + " in org " + org
+                    + "; create it with POST /api/" + org + "/service_accounts (its runs act as it)");
+        }
+        Map<String, String> env = env(ctx.formParam("env"));
+        String schedule = blankToNull(ctx.formParam("schedule"));
+        if (type == ActionType.scheduled) {
+            try {
+                Schedule.parse(schedule);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequestResponse("bad schedule: " + e.getMessage());
+            }
+        }
+        ActionDefinitions.Draft checked;
+        try {
+            checked = new ActionDefinitions.Draft(id, type, ctx.formParam("description"), serviceAccount, env, schedule,
+                    null);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse(e.getMessage());
+        }
+        byte[] zip = zip(ctx);
+        try {
+            runner.check(zip, runnerType(type));
+        } catch (ActionLoadException e) {
+            throw new BadRequestResponse("the package cannot be used (" + e.problem() + "): " + e.getMessage());
+        }
+        // Refused here, before the package is stored; define() checks again against a racing upload.
+        if (create && definitions.find(id).isPresent()) {
+            throw new ConflictResponse("action " + name + " exists already in org " + org + "; upload a new version"
+                    + " with PUT /api/" + org + "/actions/" + name + ", or choose another name");
+        }
+        if (!create && definitions.find(id).isEmpty()) {
+            throw new NotFoundResponse(missing(id) + "; create it with POST /api/" + org + "/actions");
+        }
+        try {
+            definitions.checkChange(checked);
+        } catch (DefinitionConflictException e) {
+            throw new ConflictResponse(e.getMessage());
+        }
+        String sha = scripts.put(zip);
+        ActionDefinitions.Draft draft = new ActionDefinitions.Draft(id, type, checked.description(), serviceAccount,
+                env, schedule, sha);
+        ActionDefinition stored;
+        try {
+            stored = create ? definitions.create(draft) : definitions.update(draft);
+        } catch (DefinitionConflictException e) {
+            throw new ConflictResponse(e.getMessage());
+        } catch (NoSuchElementException e) {
+            throw new NotFoundResponse(e.getMessage());
+        }
+        ctx.status(create ? 201 : 200).json(view(stored));
+    }
+
+    private void attach(Context ctx) throws Exception {
+        ActionId id = id(ctx);
+        String stream = stream(ctx);
+        String outputTopic = null;
+        if (!ctx.body().isBlank()) {
+            outputTopic = blankToNull(JsonBodies.read(ctx, AttachRequest.class).output_topic());
+        }
+        ActionDefinition definition = definitions.find(id).orElseThrow(() -> new NotFoundResponse(missing(id)));
+        if (definition.getType() != ActionType.realtime) {
+            throw new BadRequestResponse("action " + id.name() + " is " + definition.getType() + "; only a realtime"
+                    + " action can be attached to a stream (a scheduled one runs on its schedule)");
+        }
+        if (outputTopic != null) {
+            try {
+                Topic.validate(outputTopic);
+            } catch (InvalidTopicException e) {
+                throw new BadRequestResponse("bad output_topic: " + e.getMessage());
+            }
+        }
+        boolean existed = definitions.attachment(id.org(), stream, id.name()).isPresent();
+        StreamAttachment attachment;
+        try {
+            attachment = definitions.attach(id.org(), stream, id.name(), outputTopic);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse(e.getMessage());
+        }
+        ctx.status(existed ? 200 : 201).json(Map.of("stream", attachment.getStream(), "action",
+                attachment.getAction(), "output_topic", attachment.getOutputTopic()));
+    }
+
+    /** An action as the API shows it. Env values are left out: they often hold secrets. */
+    private Map<String, Object> view(ActionDefinition d) {
+        ActionId id = new ActionId(d.getOrg(), d.getName());
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", id.toString());
+        view.put("org", d.getOrg());
+        view.put("name", d.getName());
+        view.put("version", d.getVersion());
+        // Only the newest version is kept (the definitions topic is compacted); listed for the UI's shape.
+        view.put("versions", List.of(Map.of("version", d.getVersion(), "created_at", d.getCreatedAt().toString(),
+                "script_sha256", d.getScriptSha256())));
+        view.put("type", d.getType().name());
+        view.put("description", d.getDescription());
+        view.put("service_account", d.getServiceAccount());
+        view.put("env_keys", new TreeSet<>(d.getEnv().keySet()));
+        view.put("schedule", d.getSchedule());
+        view.put("next_run_at", d.getType() == ActionType.scheduled
+                ? Schedule.parse(d.getSchedule()).nextAfter(clock.instant()).map(Object::toString).orElse(null)
+                : null);
+        view.put("status", status.apply(d).name());
+        view.put("last_run", history.lastRun(id).map(RunRoutes::view).orElse(null));
+        view.put("attachments", definitions.attachmentsOf(id).stream()
+                .map(a -> Map.of("stream", a.getStream(), "output_topic", a.getOutputTopic())).toList());
+        view.put("created_at", d.getCreatedAt().toString());
+        return view;
+    }
+
+    private ActionDefinition existing(Context ctx) {
+        ActionId id = id(ctx);
+        return definitions.find(id).orElseThrow(() -> new NotFoundResponse(missing(id)));
+    }
+
+    private static String missing(ActionId id) {
+        return "there is no action " + id.name() + " in org " + id.org();
+    }
+
+    private static String org(Context ctx) {
+        try {
+            ActionId.requireValidOrg(ctx.pathParam("org"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse(e.getMessage());
+        }
+        return ctx.pathParam("org");
+    }
+
+    private static ActionId id(Context ctx) {
+        try {
+            return new ActionId(ctx.pathParam("org"), ctx.pathParam("name"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse(e.getMessage());
+        }
+    }
+
+    private static String stream(Context ctx) {
+        String stream = ctx.pathParam("stream");
+        if (!TopicNames.NAME.matcher(stream).matches()) {
+            throw new BadRequestResponse("'" + stream + "' is not a valid stream name: use letters, digits or '_'");
+        }
+        return stream;
+    }
+
+    private static String required(Context ctx, String field) {
+        String value = blankToNull(ctx.formParam(field));
+        if (value == null) {
+            throw new BadRequestResponse("field '" + field + "' is missing" + switch (field) {
+                case "type" -> "; it is realtime or scheduled";
+                case "service_account" -> "; name the service account whose permissions the action's runs use";
+                default -> "";
+            });
+        }
+        return value;
+    }
+
+    private static ActionType type(String text) {
+        return Arrays.stream(ActionType.values()).filter(t -> t.name().equals(text)).findFirst()
+                .orElseThrow(() -> new BadRequestResponse("unknown type '" + text + "'; it is realtime or scheduled"));
+    }
+
+    private static dev.streamactions.runner.ActionType runnerType(ActionType type) {
+        return switch (type) {
+            case realtime -> dev.streamactions.runner.ActionType.REALTIME;
+            case scheduled -> dev.streamactions.runner.ActionType.SCHEDULED;
+        };
+    }
+
+    /** The env field: a JSON object whose values are strings (numbers and booleans are taken as their text). */
+    private static Map<String, String> env(String text) {
+        if (text == null || text.isBlank()) {
+            return Map.of();
+        }
+        JsonNode tree;
+        try {
+            tree = JsonBodies.tree(text);
+        } catch (BadRequestResponse e) {
+            throw new BadRequestResponse("field 'env' is not JSON (" + e.getMessage() + "); send an object such as"
+                    + " {\"OPENOBSERVE_ORG\": \"default\"}");
+        }
+        if (!tree.isObject()) {
+            throw new BadRequestResponse("field 'env' must be a JSON object of names to values, such as"
+                    + " {\"OPENOBSERVE_ORG\": \"default\"}");
+        }
+        Map<String, String> env = new TreeMap<>();
+        for (var field : tree.properties()) {
+            JsonNode value = field.getValue();
+            if (!value.isValueNode() || value.isNull()) {
+                throw new BadRequestResponse("env variable '" + field.getKey() + "' must be a string, number or"
+                        + " boolean, not " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            env.put(field.getKey(), value.asText());
+        }
+        return env;
+    }
+
+    private static byte[] zip(Context ctx) throws IOException {
+        UploadedFile file = ctx.uploadedFile("file");
+        if (file == null) {
+            throw new BadRequestResponse(ctx.formParam("file") != null
+                    ? "field 'file' must be a file part (the .zip), not a text field"
+                    : "field 'file' is missing; send the action's .zip with main.py in it");
+        }
+        try (InputStream in = file.content()) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static String blankToNull(String text) {
+        return text == null || text.isBlank() ? null : text;
+    }
+}
