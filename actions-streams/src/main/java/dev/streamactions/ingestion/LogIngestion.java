@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamactions.config.ActionsConfig;
 import dev.streamactions.http.JsonBodies;
 import dev.streamactions.topics.TopicAdmin;
+import dev.streamactions.topics.TopicNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,14 +67,9 @@ public final class LogIngestion implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** The topic of a stream. */
-    public static String topicOf(String org, String stream) {
-        return "logs." + org + "." + stream;
-    }
-
     /** Writes {@code records} in order (no key) and waits until Kafka stored each or gave up on it. */
     public Result ingest(String org, String stream, List<ObjectNode> records) {
-        String topic = topicOf(org, stream);
+        String topic = TopicNames.logStream(org, stream);
         if (records.isEmpty()) {
             return new Result(0, List.of());
         }
