@@ -82,10 +82,11 @@ public final class StreamsBenchmark {
     private static final long SECOND = 1_000_000_000L;
     private static final String ORG = "default";
     private static final List<String> KEYS = List.of("records", "warmup", "warmupRecords", "partitions", "pods",
-            "latencyWarmup", "latencyEvents", "commitIntervals", "parts", "workDir", "rounds");
+            "latencyWarmup", "latencyEvents", "commitIntervals", "parts", "workDir", "rounds", "sample");
 
     record Options(int records, double warmup, int warmupRecords, int partitions, int pods, int latencyWarmup,
-                   int latencyEvents, List<String> commitIntervals, List<String> parts, Path workDir, int rounds) {
+                   int latencyEvents, List<String> commitIntervals, List<String> parts, Path workDir, int rounds,
+                   boolean sample) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -103,7 +104,7 @@ public final class StreamsBenchmark {
             }
             return new Options(
                     Integer.parseInt(given.getOrDefault("records", "200000")),
-                    Double.parseDouble(given.getOrDefault("warmup", "60")),
+                    Double.parseDouble(given.getOrDefault("warmup", "90")),
                     Integer.parseInt(given.getOrDefault("warmupRecords", "50000")),
                     Integer.parseInt(given.getOrDefault("partitions", "4")),
                     Integer.parseInt(given.getOrDefault("pods", "8")),
@@ -112,12 +113,13 @@ public final class StreamsBenchmark {
                     List.of(given.getOrDefault("commitIntervals", "default,10").split(",")),
                     List.of(given.getOrDefault("parts", "seed-transform,transform-all,identity,latency").split(",")),
                     Path.of(given.getOrDefault("workDir", "target/bench")),
-                    Integer.parseInt(given.getOrDefault("rounds", "1")));
+                    Integer.parseInt(given.getOrDefault("rounds", "1")),
+                    Boolean.parseBoolean(given.getOrDefault("sample", "false")));
         }
     }
 
-    /** One measured round. */
-    record Round(String name, long records, double fromFirst, double fromRelease, double produceSeconds) {
+    /** One measured round; {@code where} says where the time went (CPU per thread group, time inside actions). */
+    record Round(String name, long records, double fromFirst, double fromRelease, double produceSeconds, String where) {
         double rate() {
             return records / fromFirst;
         }
@@ -253,8 +255,8 @@ public final class StreamsBenchmark {
                             "k8s_upper", (long) options.warmupRecords())));
             String line = String.format(Locale.ROOT, "%.0f", summary.rate());
             warmupCurve.add(line);
-            say("warm-up round %d: %d records through both actions in %.2f s (%s records/s per action, %.0f s so far)",
-                    round, summary.records(), summary.fromFirst(), line, secondsSince(start));
+            say("warm-up round %d: %d records through both actions in %.2f s (%s records/s per action, %.0f s so far);"
+                    + " %s", round, summary.records(), summary.fromFirst(), line, secondsSince(start), summary.where());
         } while (secondsSince(start) < options.warmup());
 
         for (int r = 1; r <= options.rounds(); r++) {
@@ -308,7 +310,8 @@ public final class StreamsBenchmark {
             }
             Round warm = releaseAndWait("identity warm-up", in, options.warmupRecords(),
                     new Done(List.of(out), Map.of()));
-            say("identity warm-up: %d records in %.2f s (%.0f records/s)", warm.records(), warm.fromFirst(), warm.rate());
+            say("identity warm-up: %d records in %.2f s (%.0f records/s); %s", warm.records(), warm.fromFirst(),
+                    warm.rate(), warm.where());
             for (int r = 1; r <= options.rounds(); r++) {
                 rounds.add(report(releaseAndWait("identity", in, options.records(), new Done(List.of(out), Map.of())), r));
             }
@@ -340,6 +343,9 @@ public final class StreamsBenchmark {
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // resolve the end now, before the release
 
+            StackSampler sampler = options.sample() ? StackSampler.start("StreamThread") : null;
+            Map<String, Double> cpuBefore = cpu();
+            double[] actionsBefore = actionTime();
             long produceStart = System.nanoTime();
             producer.beginTransaction();
             int parts = options.partitions();
@@ -396,7 +402,22 @@ public final class StreamsBenchmark {
                             + " records, expected " + e.getValue());
                 }
             }
-            return new Round(name, count, (last - first) / 1e9, (last - released) / 1e9, produceSeconds);
+            Map<String, Double> cpuAfter = cpu();
+            if (sampler != null) {
+                sampler.stopAndPrint(name);
+            }
+            double[] actionsAfter = actionTime();
+            StringBuilder where = new StringBuilder();
+            double batches = actionsAfter[0] - actionsBefore[0];
+            if (batches > 0) {
+                where.append(String.format(Locale.ROOT, "%.0f batches of %.0f records on average, %.2f s inside"
+                        + " actions (invoke); ", batches, (actionsAfter[2] - actionsBefore[2]) / batches,
+                        actionsAfter[1] - actionsBefore[1]));
+            }
+            where.append("CPU s:");
+            cpuAfter.forEach((group, seconds) -> where.append(String.format(Locale.ROOT, " %s %.2f", group,
+                    seconds - cpuBefore.getOrDefault(group, 0.0))));
+            return new Round(name, count, (last - first) / 1e9, (last - released) / 1e9, produceSeconds, where.toString());
         }
     }
 
@@ -405,6 +426,7 @@ public final class StreamsBenchmark {
                         + " last committed: %,.0f records/s (%,.0f from the release); producing took %.2f s",
                 round.name(), index, round.records(), round.fromRelease() - round.fromFirst(), round.fromFirst(),
                 round.rate(), round.rateFromRelease(), round.produceSeconds());
+        say("    from the release to the end (producing excluded): %s", round.where());
         return round;
     }
 
@@ -542,6 +564,116 @@ public final class StreamsBenchmark {
     }
 
     // ------------------------------------------------------------------------------------------------ misc
+
+    /**
+     * A wall-clock profile of the stream threads ({@code sample=true}): every 10 ms, where each one is,
+     * running or waiting, as "leaf frame &lt;- first frame of this product &lt;- Kafka Streams' step".
+     */
+    static final class StackSampler implements Runnable {
+        private final String threadName;
+        private final Map<String, Integer> counts = new HashMap<>();
+        private volatile boolean running = true;
+        private final Thread thread;
+        private int samples;
+
+        private StackSampler(String threadName) {
+            this.threadName = threadName;
+            this.thread = Thread.ofPlatform().daemon().name("bench-sampler").start(this);
+        }
+
+        static StackSampler start(String threadName) {
+            return new StackSampler(threadName);
+        }
+
+        @Override
+        public void run() {
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            while (running) {
+                for (var info : mx.getThreadInfo(mx.getAllThreadIds(), 200)) {
+                    if (info == null || !info.getThreadName().contains(threadName)
+                            || info.getThreadName().contains("producer")) {
+                        continue;
+                    }
+                    StackTraceElement[] stack = info.getStackTrace();
+                    if (stack.length == 0) {
+                        continue;
+                    }
+                    String leaf = frame(stack[0]);
+                    String ours = "-";
+                    String step = "-";
+                    for (StackTraceElement e : stack) {
+                        if (ours.equals("-") && e.getClassName().startsWith("dev.streamactions")) {
+                            ours = frame(e);
+                        }
+                        if (e.getClassName().startsWith("org.apache.kafka.streams.processor.internals.StreamThread")
+                                || e.getClassName().startsWith("org.apache.kafka.streams.processor.internals.TaskManager")
+                                || e.getClassName().startsWith("org.apache.kafka.streams.processor.internals.TaskExecutor")) {
+                            step = frame(e);
+                            break;
+                        }
+                    }
+                    synchronized (counts) {
+                        counts.merge(info.getThreadState() + " " + leaf + " <- " + ours + " <- " + step, 1, Integer::sum);
+                        samples++;
+                    }
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private static String frame(StackTraceElement e) {
+            String c = e.getClassName();
+            return c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName();
+        }
+
+        void stopAndPrint(String round) throws InterruptedException {
+            running = false;
+            thread.join();
+            say("    stream thread, wall-clock samples of %s (%d):", round, samples);
+            counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(18)
+                    .forEach(e -> say("      %5.1f%%  %s", 100.0 * e.getValue() / samples, e.getKey()));
+        }
+    }
+
+    /** CPU seconds so far: the whole process, and the threads of the stream, the actions and the Truffle compiler. */
+    private static Map<String, Double> cpu() {
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        cpu.put("process", os.getProcessCpuTime() / 1e9);
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            String name = info.getThreadName();
+            String group = name.contains("StreamThread") && !name.contains("producer") ? "stream-threads"
+                    : name.startsWith("action-") ? "action-threads"
+                    : name.contains("TruffleCompilerThread") ? "truffle-compiler"
+                    : name.contains("kafka-request-handler") || name.contains("kafka-network-thread") ? "broker" : null;
+            long nanos = group == null ? -1 : threads.getThreadCpuTime(info.getThreadId());
+            if (nanos > 0) {
+                cpu.merge(group, nanos / 1e9, Double::sum);
+            }
+        }
+        return cpu;
+    }
+
+    /** Batches run by log-stream actions, seconds spent in them (the runner's invoke), records they took. */
+    private double[] actionTime() {
+        double[] totals = new double[3];
+        for (var timer : app.meters().find("actions.batch.latency").tag("trigger", "stream").timers()) {
+            totals[0] += timer.count();
+            totals[1] += timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
+        }
+        for (var counter : app.meters().find("actions.records.in").tag("trigger", "stream").counters()) {
+            totals[2] += counter.count();
+        }
+        return totals;
+    }
 
     private Properties clientProperties() {
         Properties p = new Properties();
