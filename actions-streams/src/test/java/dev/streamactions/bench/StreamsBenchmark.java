@@ -103,7 +103,7 @@ public final class StreamsBenchmark {
                 }
             }
             return new Options(
-                    Integer.parseInt(given.getOrDefault("records", "200000")),
+                    Integer.parseInt(given.getOrDefault("records", "100000")),
                     Double.parseDouble(given.getOrDefault("warmup", "90")),
                     Integer.parseInt(given.getOrDefault("warmupRecords", "50000")),
                     Integer.parseInt(given.getOrDefault("partitions", "4")),
@@ -659,6 +659,14 @@ public final class StreamsBenchmark {
                 cpu.merge(group, nanos / 1e9, Double::sum);
             }
         }
+        // Not CPU of listed threads, wall time spent: HotSpot's compilers (C1/C2, which also compile jargraal) and the GC.
+        cpu.put("hotspot-compiling(wall)", java.lang.management.ManagementFactory.getCompilationMXBean()
+                .getTotalCompilationTime() / 1e3);
+        double gc = 0;
+        for (var collector : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gc += Math.max(0, collector.getCollectionTime()) / 1e3;
+        }
+        cpu.put("gc(wall)", gc);
         return cpu;
     }
 
