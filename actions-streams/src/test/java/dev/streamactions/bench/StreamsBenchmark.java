@@ -73,6 +73,10 @@ import org.slf4j.LoggerFactory;
  *       {@code commit.interval.ms}.</li>
  * </ol>
  *
+ * <p>{@code app.<setting>=value} sets any {@link ActionsConfig} setting of the application (e.g.
+ * {@code app.num.stream.threads=2}); the identity topology takes the same {@code num.stream.threads} and
+ * the throughput instance's commit interval.
+ *
  * <p>Each throughput round's records are written inside one producer transaction and released at once by
  * its commit: the consumers (read_committed) see nothing before, so the records are all there when the
  * clock starts, and no producing competes with the processing. Records/s = records / (last result committed
@@ -86,7 +90,7 @@ public final class StreamsBenchmark {
 
     record Options(int records, double warmup, int warmupRecords, int partitions, int pods, int latencyWarmup,
                    int latencyEvents, List<String> commitIntervals, List<String> parts, Path workDir, int rounds,
-                   boolean sample) {
+                   boolean sample, Map<String, String> app) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -97,9 +101,17 @@ public final class StreamsBenchmark {
                 }
                 given.put(arg.substring(0, eq), arg.substring(eq + 1));
             }
+            Map<String, String> app = new LinkedHashMap<>();
             for (String key : given.keySet()) {
-                if (!KEYS.contains(key)) {
-                    throw new IllegalArgumentException("unknown argument " + key + "; known: " + KEYS);
+                if (key.startsWith("app.")) {
+                    String setting = key.substring(4);
+                    if (!ActionsConfig.DEFINITION.names().contains(setting)) {
+                        throw new IllegalArgumentException("no application setting " + setting);
+                    }
+                    app.put(setting, given.get(key));
+                } else if (!KEYS.contains(key)) {
+                    throw new IllegalArgumentException("unknown argument " + key + "; known: " + KEYS
+                            + " and app.<any ActionsConfig setting>");
                 }
             }
             return new Options(
@@ -114,7 +126,8 @@ public final class StreamsBenchmark {
                     List.of(given.getOrDefault("parts", "seed-transform,transform-all,identity,latency").split(",")),
                     Path.of(given.getOrDefault("workDir", "target/bench")),
                     Integer.parseInt(given.getOrDefault("rounds", "1")),
-                    Boolean.parseBoolean(given.getOrDefault("sample", "false")));
+                    Boolean.parseBoolean(given.getOrDefault("sample", "false")),
+                    app);
         }
     }
 
@@ -226,6 +239,7 @@ public final class StreamsBenchmark {
                 ActionsConfig.DATA_DIR, work.resolve("app").toString(),
                 ActionsConfig.HTTP_PORT, "0",
                 ActionsConfig.TOPIC_PARTITIONS, Integer.toString(options.partitions())));
+        settings.putAll(options.app());
         if (!commitInterval.equals("default")) {
             settings.put(ActionsConfig.COMMIT_INTERVAL_MS, commitInterval);
         }
@@ -295,7 +309,13 @@ public final class StreamsBenchmark {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-identity");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        // The same threads and commit interval as the application's instance of the throughput part.
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                Integer.parseInt(options.app().getOrDefault(ActionsConfig.STREAM_THREADS, "1")));
+        String commitInterval = options.commitIntervals().get(0);
+        if (!commitInterval.equals("default")) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(commitInterval));
+        }
         p.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("identity-state").toString());
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
@@ -526,8 +546,9 @@ public final class StreamsBenchmark {
         say("== StreamsBenchmark results ==");
         machine.forEach(m -> say("machine: %s", m));
         say("load average at the end: %s", loadAverage());
-        say("settings: %d records per round, %d partitions, 1 stream thread, exactly_once_v2, batches of 500 / 1 s"
-                + " (application defaults)", options.records(), options.partitions());
+        say("settings: %d records per round, %d partitions, application settings changed from the defaults: %s,"
+                + " commit.interval.ms of the throughput part: %s", options.records(), options.partitions(),
+                options.app().isEmpty() ? "none" : options.app(), options.commitIntervals().get(0));
         if (!warmupCurve.isEmpty()) {
             say("warm-up curve (records/s per action per round of %d): %s", options.warmupRecords(),
                     String.join(", ", warmupCurve));
