@@ -209,6 +209,10 @@ public final class ActionsApplication implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ActionsConfig.APPLICATION_ID));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(ActionsConfig.PROCESSING_GUARANTEE));
+        long commitInterval = config.getLong(ActionsConfig.COMMIT_INTERVAL_MS);
+        if (commitInterval >= 0) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval);
+        }
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ActionsConfig.STREAM_THREADS));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(ActionsConfig.TOPIC_REPLICATION));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toAbsolutePath().toString());

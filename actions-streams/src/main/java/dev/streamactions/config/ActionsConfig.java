@@ -52,6 +52,12 @@ public final class ActionsConfig extends AbstractConfig {
     /** Kafka Streams processing guarantee. */
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
 
+    /**
+     * How often Kafka Streams commits; under exactly_once_v2 this is how often a transaction ends, so
+     * what a run wrote becomes visible to read_committed consumers at most this long after it was written.
+     */
+    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+
     /** Stream threads per instance. */
     public static final String STREAM_THREADS = "num.stream.threads";
 
@@ -167,6 +173,12 @@ public final class ActionsConfig extends AbstractConfig {
                     ValidString.in("exactly_once_v2", "at_least_once"), Importance.MEDIUM,
                     "exactly_once_v2: each input record's results are written once, even across crashes."
                             + " at_least_once: faster, may repeat results after a crash.")
+            .define(COMMIT_INTERVAL_MS, Type.LONG, -1L, Range.between(-1, 3_600_000), Importance.LOW,
+                    "How often Kafka Streams commits (commit.interval.ms). Under exactly_once_v2 each commit"
+                            + " ends a transaction: outputs, run records and dead letters become visible to"
+                            + " read_committed consumers only then, so this bounds the latency from an alert event"
+                            + " to its run record; lower means more, smaller transactions. -1: Kafka Streams'"
+                            + " default (100 ms under exactly_once_v2, 30 s under at_least_once).")
             .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Kafka Streams threads of this instance.")
             .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,

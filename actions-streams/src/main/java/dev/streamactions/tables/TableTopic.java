@@ -114,9 +114,24 @@ public final class TableTopic<K, V> implements AutoCloseable {
      * must exist), or throws {@link TimeoutException} after {@code timeout}.
      */
     public TableTopic<K, V> start(Duration timeout) throws TimeoutException {
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                .map(p -> new TopicPartition(topic, p.partition()))
-                .toList();
+        // A topic created a moment ago may not be in the broker's metadata yet (KRaft propagates it
+        // asynchronously; seen on a loaded machine): ask again until the deadline before giving up.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<TopicPartition> partitions = List.of();
+        while (true) {
+            partitions = consumer.partitionsFor(topic, timeout).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            if (!partitions.isEmpty() || System.nanoTime() > deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for topic " + topic, e);
+            }
+        }
         if (partitions.isEmpty()) {
             throw new IllegalStateException("topic " + topic + " does not exist");
         }

@@ -1,0 +1,789 @@
+package dev.streamactions.bench;
+
+import ch.qos.logback.classic.Level;
+import dev.streamactions.app.ActionsApplication;
+import dev.streamactions.app.StreamsTestKit;
+import dev.streamactions.broker.EmbeddedKafka;
+import dev.streamactions.cli.Cli;
+import dev.streamactions.config.ActionsConfig;
+import dev.streamactions.schemas.definitions.ActionType;
+import dev.streamactions.schemas.registry.InMemorySchemaRegistry;
+import dev.streamactions.schemas.runs.RunRecord;
+import dev.streamactions.schemas.runs.RunStatus;
+import dev.streamactions.schemas.runs.Trigger;
+import dev.streamactions.schemas.wire.AvroDeserializer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.commons.io.file.PathUtils;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.graalvm.polyglot.Engine;
+import org.slf4j.LoggerFactory;
+
+/**
+ * End-to-end throughput and latency of the streams application on the embedded broker, in one run. A plain
+ * program, not a test: see BENCHMARKS.md at the repository root.
+ *
+ * <pre>
+ * ./mvnw -q -pl actions-streams -am test-compile exec:exec@bench -Dexec.skip [-Dbench.args="records=100000"]
+ * </pre>
+ *
+ * <p>What it does, on one embedded KRaft broker, one application instance with its defaults (4 partitions,
+ * batches of 500 or 1 s, exactly_once_v2, one stream thread):
+ * <ol>
+ *   <li>Warm-up: rounds of {@code warmupRecords} records on {@code logs.default.warm}, to which both measured
+ *       actions are attached, until {@code warmup} seconds have passed (GraalPy's JIT and HotSpot's).</li>
+ *   <li>{@code seed-transform}: the seed ({@code examples/real_time_action_script}, zipped as a user would)
+ *       attached to {@code logs.default.k8s}; returns one summary record per batch. Done when the run records
+ *       on {@code actions.runs} (read_committed) count {@code records} records in.</li>
+ *   <li>{@code transform-all}: the seed's upper-casing returning {@code result}, one record per input,
+ *       attached to {@code logs.default.k8s_all}. Done when its output topic (read_committed) holds
+ *       {@code records} records.</li>
+ *   <li>{@code identity}: a plain {@code builder.stream(in).to(out)} Kafka Streams application,
+ *       exactly_once_v2, one thread, same partitions, same records, same broker; warmed by one round first.
+ *       Done when its output topic holds {@code records} records.</li>
+ *   <li>Latency: alert events produced one at a time to {@code actions.alerts}, each waited for as its
+ *       Completed run record on {@code actions.runs} (read_committed); p50/p99 after a warm-up. Again for each
+ *       value of {@code commitIntervals} after the first, on a restarted instance with that
+ *       {@code commit.interval.ms}.</li>
+ * </ol>
+ *
+ * <p>{@code app.<setting>=value} sets any {@link ActionsConfig} setting of the application (e.g.
+ * {@code app.num.stream.threads=2}); the identity topology takes the same {@code num.stream.threads} and
+ * the throughput instance's commit interval.
+ *
+ * <p>Each throughput round's records are written inside one producer transaction and released at once by
+ * its commit: the consumers (read_committed) see nothing before, so the records are all there when the
+ * clock starts, and no producing competes with the processing. Records/s = records / (last result committed
+ * − first result seen); also shown from the release.
+ */
+public final class StreamsBenchmark {
+    private static final long SECOND = 1_000_000_000L;
+    private static final String ORG = "default";
+    private static final List<String> KEYS = List.of("records", "warmup", "warmupRecords", "partitions", "pods",
+            "latencyWarmup", "latencyEvents", "commitIntervals", "parts", "workDir", "rounds", "sample");
+
+    record Options(int records, double warmup, int warmupRecords, int partitions, int pods, int latencyWarmup,
+                   int latencyEvents, List<String> commitIntervals, List<String> parts, Path workDir, int rounds,
+                   boolean sample, Map<String, String> app) {
+
+        static Options parse(String[] args) {
+            Map<String, String> given = new LinkedHashMap<>();
+            for (String arg : args) {
+                int eq = arg.indexOf('=');
+                if (eq < 1) {
+                    throw new IllegalArgumentException("arguments are key=value, got: " + arg);
+                }
+                given.put(arg.substring(0, eq), arg.substring(eq + 1));
+            }
+            Map<String, String> app = new LinkedHashMap<>();
+            for (String key : given.keySet()) {
+                if (key.startsWith("app.")) {
+                    String setting = key.substring(4);
+                    if (!ActionsConfig.DEFINITION.names().contains(setting)) {
+                        throw new IllegalArgumentException("no application setting " + setting);
+                    }
+                    app.put(setting, given.get(key));
+                } else if (!KEYS.contains(key)) {
+                    throw new IllegalArgumentException("unknown argument " + key + "; known: " + KEYS
+                            + " and app.<any ActionsConfig setting>");
+                }
+            }
+            return new Options(
+                    Integer.parseInt(given.getOrDefault("records", "100000")),
+                    Double.parseDouble(given.getOrDefault("warmup", "90")),
+                    Integer.parseInt(given.getOrDefault("warmupRecords", "50000")),
+                    Integer.parseInt(given.getOrDefault("partitions", "4")),
+                    Integer.parseInt(given.getOrDefault("pods", "8")),
+                    Integer.parseInt(given.getOrDefault("latencyWarmup", "200")),
+                    Integer.parseInt(given.getOrDefault("latencyEvents", "200")),
+                    List.of(given.getOrDefault("commitIntervals", "default,10").split(",")),
+                    List.of(given.getOrDefault("parts", "seed-transform,transform-all,identity,latency").split(",")),
+                    Path.of(given.getOrDefault("workDir", "target/bench")),
+                    Integer.parseInt(given.getOrDefault("rounds", "1")),
+                    Boolean.parseBoolean(given.getOrDefault("sample", "false")),
+                    app);
+        }
+    }
+
+    /** One measured round; {@code where} says where the time went (CPU per thread group, time inside actions). */
+    record Round(String name, long records, double fromFirst, double fromRelease, double produceSeconds, String where) {
+        double rate() {
+            return records / fromFirst;
+        }
+
+        double rateFromRelease() {
+            return records / fromRelease;
+        }
+    }
+
+    record Latency(String setting, int events, double p50, double p90, double p99, double max, double mean) {}
+
+    private final Options options;
+    private final List<String> machine = new ArrayList<>();
+    private final List<Round> rounds = new ArrayList<>();
+    private final List<String> warmupCurve = new ArrayList<>();
+    private final List<Latency> latencies = new ArrayList<>();
+    private Path work;
+    private EmbeddedKafka kafka;
+    private ActionsApplication app;
+    private InMemorySchemaRegistry registry;
+    private KafkaProducer<byte[], byte[]> producer;
+    private long sequence;
+
+    private StreamsBenchmark(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.parse(args);
+        quietLogging();
+        requireModulePathLayout();
+        StreamsBenchmark bench = new StreamsBenchmark(options);
+        int code = 0;
+        try {
+            bench.run();
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            code = 1;
+        } finally {
+            bench.cleanUp();
+        }
+        System.exit(code); // GraalPy's and Kafka's threads are not all daemons
+    }
+
+    private void run() throws Exception {
+        Files.createDirectories(options.workDir());
+        work = Files.createTempDirectory(options.workDir().toAbsolutePath(), "run-");
+        machine.add(String.format(Locale.ROOT, "%d cores (availableProcessors), java %s (%s), load average at start: %s",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), loadAverage()));
+        say("StreamsBenchmark: records=%d per round, warm-up %.0f s in rounds of %d, %d partitions, latency %d+%d events,"
+                        + " commit intervals %s, work in %s", options.records(), options.warmup(),
+                options.warmupRecords(), options.partitions(), options.latencyWarmup(), options.latencyEvents(),
+                options.commitIntervals(), work);
+        say("%s", machine.get(0));
+
+        long t = System.nanoTime();
+        kafka = EmbeddedKafka.start(work.resolve("kafka"), 0);
+        say("broker up in %.1f s at %s", secondsSince(t), kafka.bootstrapServers());
+        registry = new InMemorySchemaRegistry();
+        producer = releasingProducer();
+
+        t = System.nanoTime();
+        app = startApp(options.commitIntervals().get(0));
+        app.awaitRunning(Duration.ofSeconds(120));
+        boolean jit = app.runner().compilationEnabled();
+        machine.add("GraalPy compilation (JIT) enabled: " + jit);
+        say("application up in %.1f s; %s", secondsSince(t), machine.get(1));
+        if (!jit) {
+            throw new IllegalStateException("GraalPy runs without its JIT: start the JVM with graal.jvm.args");
+        }
+
+        boolean seed = options.parts().contains("seed-transform");
+        boolean all = options.parts().contains("transform-all");
+        if (seed || all) {
+            throughputOfTheApplication(seed, all);
+        }
+        if (options.parts().contains("identity")) {
+            identity();
+        }
+        if (options.parts().contains("latency")) {
+            alertLatency(options.commitIntervals().get(0));
+            for (String interval : options.commitIntervals().subList(1, options.commitIntervals().size())) {
+                // Only the alert action is left, so that the restarted instance loads nothing else meanwhile.
+                for (String name : List.of("k8s_summary", "k8s_upper")) {
+                    app.definitions().remove(new dev.streamactions.definitions.ActionId(ORG, name));
+                }
+                app.close();
+                t = System.nanoTime();
+                app = startApp(interval);
+                app.awaitRunning(Duration.ofSeconds(120));
+                say("application restarted with commit.interval.ms=%s in %.1f s", interval, secondsSince(t));
+                alertLatency(interval);
+            }
+        }
+        report();
+    }
+
+    // ------------------------------------------------------------------------------------ the application
+
+    private ActionsApplication startApp(String commitInterval) throws Exception {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                ActionsConfig.DATA_DIR, work.resolve("app").toString(),
+                ActionsConfig.HTTP_PORT, "0",
+                ActionsConfig.TOPIC_PARTITIONS, Integer.toString(options.partitions())));
+        settings.putAll(options.app());
+        if (!commitInterval.equals("default")) {
+            settings.put(ActionsConfig.COMMIT_INTERVAL_MS, commitInterval);
+        }
+        return ActionsApplication.start(new ActionsConfig(settings),
+                new ActionsApplication.Parts(StreamsTestKit.shared(registry), StreamsTestKit.EVERYONE_MAY_FETCH));
+    }
+
+    private void throughputOfTheApplication(boolean seed, boolean all) throws Exception {
+        byte[] seedZip = Files.readAllBytes(Cli.zip(Cli.seedFolder(), work.resolve("seed.zip")));
+        String seedMain = Files.readString(Cli.seedFolder().resolve("main.py"));
+        String distinct = Files.readString(Cli.seedFolder().resolve("distinct.py"));
+        StreamsTestKit.define(app, ORG, "k8s_summary", ActionType.realtime, null, seedZip);
+        StreamsTestKit.define(app, ORG, "k8s_upper", ActionType.realtime, null,
+                StreamsTestKit.zip(transformAll(seedMain), "distinct.py", distinct));
+        // Both attached to the warm-up stream; each to its own measured stream (empty until its round).
+        app.definitions().attach(ORG, "warm", "k8s_summary", null);
+        app.definitions().attach(ORG, "warm", "k8s_upper", null);
+        app.definitions().attach(ORG, "k8s", "k8s_summary", null);
+        app.definitions().attach(ORG, "k8s_all", "k8s_upper", null);
+
+        long start = System.nanoTime();
+        int round = 0;
+        do {
+            round++;
+            Round summary = releaseAndWait("warm-up " + round, "logs.default.warm", options.warmupRecords(),
+                    new Done(List.of(), Map.of("k8s_summary", (long) options.warmupRecords(),
+                            "k8s_upper", (long) options.warmupRecords())));
+            String line = String.format(Locale.ROOT, "%.0f", summary.rate());
+            warmupCurve.add(line);
+            say("warm-up round %d: %d records through both actions in %.2f s (%s records/s per action, %.0f s so far);"
+                    + " %s", round, summary.records(), summary.fromFirst(), line, secondsSince(start), summary.where());
+        } while (secondsSince(start) < options.warmup());
+
+        for (int r = 1; r <= options.rounds(); r++) {
+            if (seed) {
+                rounds.add(report(releaseAndWait("seed-transform", "logs.default.k8s", options.records(),
+                        new Done(List.of(), Map.of("k8s_summary", (long) options.records()))), r));
+            }
+            if (all) {
+                rounds.add(report(releaseAndWait("transform-all", "logs.default.k8s_all", options.records(),
+                        new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of())), r));
+            }
+        }
+    }
+
+    /** The seed's main.py doing all its work but returning the upper-cased copies, one per input. */
+    static String transformAll(String seedMain) {
+        String changed = seedMain.replace("return [{", "summary = [{");
+        if (changed.equals(seedMain)) {
+            throw new IllegalStateException("the seed's main.py no longer has 'return [{'");
+        }
+        return changed.stripTrailing() + "\n    logger.info(\"returning %d records\", len(result))\n    return result\n";
+    }
+
+    // --------------------------------------------------------------------------------------- the ceiling
+
+    private void identity() throws Exception {
+        String in = "bench.identity.in";
+        String out = "bench.identity.out";
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(in, options.partitions(), (short) 1),
+                    new NewTopic(out, options.partitions(), (short) 1))).all().get();
+        }
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.<byte[], byte[]>stream(in).to(out);
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-identity");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // The same threads and commit interval as the application's instance of the throughput part.
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                Integer.parseInt(options.app().getOrDefault(ActionsConfig.STREAM_THREADS, "1")));
+        String commitInterval = options.commitIntervals().get(0);
+        if (!commitInterval.equals("default")) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(commitInterval));
+        }
+        p.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("identity-state").toString());
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), p)) {
+            streams.start();
+            long deadline = System.nanoTime() + 60 * SECOND;
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("identity application is " + streams.state() + " after 60 s");
+                }
+                Thread.sleep(50);
+            }
+            Round warm = releaseAndWait("identity warm-up", in, options.warmupRecords(),
+                    new Done(List.of(out), Map.of()));
+            say("identity warm-up: %d records in %.2f s (%.0f records/s); %s", warm.records(), warm.fromFirst(),
+                    warm.rate(), warm.where());
+            for (int r = 1; r <= options.rounds(); r++) {
+                rounds.add(report(releaseAndWait("identity", in, options.records(), new Done(List.of(out), Map.of())), r));
+            }
+            streams.close(Duration.ofSeconds(30));
+        }
+    }
+
+    // ------------------------------------------------------------------------- release, then wait for done
+
+    /** When a round is done: every one of {@code outputs} holds that many more records, each action's runs that many records in. */
+    record Done(List<String> outputs, Map<String, Long> runsIn) {}
+
+    /**
+     * Writes {@code count} k8s-like records to {@code topic} in one transaction, commits it (the release),
+     * and waits until {@code done} holds for what was committed since.
+     */
+    private Round releaseAndWait(String name, String topic, int count, Done done) throws Exception {
+        AvroDeserializer<RunRecord> runs = AvroDeserializer.forClass(app.registry(), RunRecord.class);
+        List<String> watched = new ArrayList<>(done.outputs());
+        if (!done.runsIn().isEmpty()) {
+            watched.add("actions.runs");
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(20)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String t : watched) {
+                consumer.partitionsFor(t).forEach(i -> partitions.add(new TopicPartition(t, i.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolve the end now, before the release
+
+            StackSampler sampler = options.sample() ? StackSampler.start("StreamThread") : null;
+            Map<String, Double> cpuBefore = cpu();
+            double[] actionsBefore = actionTime();
+            long produceStart = System.nanoTime();
+            producer.beginTransaction();
+            int parts = options.partitions();
+            for (int i = 0; i < count; i++) {
+                long n = sequence++;
+                int pod = (int) (n % options.pods());
+                producer.send(new ProducerRecord<>(topic, (int) (n % parts), ("checkout-" + pod).getBytes(StandardCharsets.UTF_8),
+                        k8sRecord(n, pod)));
+            }
+            producer.flush();
+            double produceSeconds = secondsSince(produceStart);
+            producer.commitTransaction();
+            long released = System.nanoTime();
+
+            Map<String, Long> outputs = new HashMap<>();
+            Map<String, Long> runsIn = new HashMap<>();
+            long first = 0;
+            long last = 0;
+            long deadline = released + 600 * SECOND;
+            while (true) {
+                var polled = consumer.poll(Duration.ofMillis(100));
+                long now = System.nanoTime();
+                if (!polled.isEmpty() && first == 0) {
+                    first = now;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    if (r.topic().equals("actions.runs")) {
+                        RunRecord run = runs.deserialize(r.value());
+                        if (run.getTrigger() == Trigger.stream && done.runsIn().containsKey(run.getAction())) {
+                            if (run.getStatus() == RunStatus.Errored) {
+                                throw new IllegalStateException(name + ": a run failed: " + run.getError());
+                            }
+                            if (run.getStatus() == RunStatus.Completed) {
+                                runsIn.merge(run.getAction(), run.getRecordsIn(), Long::sum);
+                            }
+                        }
+                    } else {
+                        outputs.merge(r.topic(), 1L, Long::sum);
+                    }
+                }
+                boolean complete = done.outputs().stream().allMatch(o -> outputs.getOrDefault(o, 0L) >= count)
+                        && done.runsIn().entrySet().stream().allMatch(e -> runsIn.getOrDefault(e.getKey(), 0L) >= e.getValue());
+                if (complete) {
+                    last = now;
+                    break;
+                }
+                if (now > deadline) {
+                    throw new IllegalStateException(name + ": not done after 600 s: outputs " + outputs + ", runs " + runsIn);
+                }
+            }
+            for (var e : done.runsIn().entrySet()) {
+                if (runsIn.get(e.getKey()) != e.getValue().longValue()) {
+                    throw new IllegalStateException(name + ": " + e.getKey() + " ran over " + runsIn.get(e.getKey())
+                            + " records, expected " + e.getValue());
+                }
+            }
+            Map<String, Double> cpuAfter = cpu();
+            if (sampler != null) {
+                sampler.stopAndPrint(name);
+            }
+            double[] actionsAfter = actionTime();
+            StringBuilder where = new StringBuilder();
+            double batches = actionsAfter[0] - actionsBefore[0];
+            if (batches > 0) {
+                where.append(String.format(Locale.ROOT, "%.0f batches of %.0f records on average, %.2f s inside"
+                        + " actions (invoke); ", batches, (actionsAfter[2] - actionsBefore[2]) / batches,
+                        actionsAfter[1] - actionsBefore[1]));
+            }
+            where.append("CPU s:");
+            cpuAfter.forEach((group, seconds) -> where.append(String.format(Locale.ROOT, " %s %.2f", group,
+                    seconds - cpuBefore.getOrDefault(group, 0.0))));
+            return new Round(name, count, (last - first) / 1e9, (last - released) / 1e9, produceSeconds, where.toString());
+        }
+    }
+
+    private Round report(Round round, int index) {
+        say("%s (round %d): %,d records; first result %.2f s after the release; %.2f s from the first result to the"
+                        + " last committed: %,.0f records/s (%,.0f from the release); producing took %.2f s",
+                round.name(), index, round.records(), round.fromRelease() - round.fromFirst(), round.fromFirst(),
+                round.rate(), round.rateFromRelease(), round.produceSeconds());
+        say("    from the release to the end (producing excluded): %s", round.where());
+        return round;
+    }
+
+    /** A k8s-like log record of about 330 bytes, as the seed's example input. */
+    private static byte[] k8sRecord(long n, int pod) {
+        String json = "{\"_timestamp\":" + (1_763_900_000_000_000L + n * 1000)
+                + ",\"kubernetes_namespace_name\":\"shop\""
+                + ",\"kubernetes_pod_name\":\"checkout-" + pod + "\""
+                + ",\"kubernetes_docker_id\":\"docker-" + Integer.toHexString(0x1000 + pod) + "\""
+                + ",\"kubernetes_pod_id\":\"5b0c7e1e-0a4e-4c2b-9d6f-1a2b3c4d5e" + String.format("%02d", pod % 100) + "\""
+                + ",\"kubernetes_container_name\":\"checkout\""
+                + ",\"stream\":\"" + (n % 5 == 0 ? "stderr" : "stdout") + "\""
+                + ",\"level\":\"" + (n % 10 == 0 ? "warn" : "info") + "\""
+                + ",\"log\":\"GET /api/items/" + n + " 200 in " + (n % 97) + "ms\"}";
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---------------------------------------------------------------------------------------------- latency
+
+    private void alertLatency(String commitInterval) throws Exception {
+        String action = "page_oncall";
+        if (app.definitions().find(new dev.streamactions.definitions.ActionId(ORG, action)).isEmpty()) {
+            StreamsTestKit.define(app, ORG, action, ActionType.realtime, null, StreamsTestKit.zip("""
+                    def main(data, logger):
+                        logger.info("event %s", data[0]["seq"])
+                        return [{"paged": data[0]["alert"], "seq": data[0]["seq"]}]
+                    """));
+        }
+        AvroDeserializer<RunRecord> runs = AvroDeserializer.forClass(app.registry(), RunRecord.class);
+        Properties p = clientProperties();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(10);
+             KafkaProducer<byte[], byte[]> events = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor("actions.runs").stream()
+                    .map(i -> new TopicPartition("actions.runs", i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+
+            int total = options.latencyWarmup() + options.latencyEvents();
+            long[] nanos = new long[options.latencyEvents()];
+            long started = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long seq = sequence++;
+                String event = "{\"org\":\"" + ORG + "\",\"alert_name\":\"disk_full\",\"stream\":\"k8s\",\"actions\":[\""
+                        + action + "\"],\"triggered_at\":\"2026-11-23T10:00:00Z\",\"payload\":{\"alert\":\"disk_full\","
+                        + "\"host\":\"node-1\",\"seq\":" + seq + "}}";
+                // Wait until the action is loaded (first event of a new instance) without counting that.
+                long t0 = System.nanoTime();
+                events.send(new ProducerRecord<>("actions.alerts", ("disk_full-" + seq).getBytes(StandardCharsets.UTF_8),
+                        event.getBytes(StandardCharsets.UTF_8)));
+                String wanted = "event " + seq;
+                long deadline = t0 + 120 * SECOND;
+                boolean seen = false;
+                while (!seen) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                        RunRecord run = runs.deserialize(r.value());
+                        if (run.getAction().equals(action) && run.getTrigger() == Trigger.alert
+                                && run.getLogs().stream().anyMatch(l -> l.getMessage().equals(wanted))) {
+                            if (run.getStatus() != RunStatus.Completed) {
+                                throw new IllegalStateException("alert run " + seq + " is " + run.getStatus() + ": " + run.getError());
+                            }
+                            seen = true;
+                        }
+                    }
+                    if (!seen && System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no run record for alert event " + seq + " after 120 s");
+                    }
+                }
+                long elapsed = System.nanoTime() - t0;
+                if (i >= options.latencyWarmup()) {
+                    nanos[i - options.latencyWarmup()] = elapsed;
+                }
+            }
+            Arrays.sort(nanos);
+            double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
+            Latency l = new Latency(commitInterval.equals("default") ? "commit.interval.ms default (100 under EOS)"
+                    : "commit.interval.ms=" + commitInterval, nanos.length, pct(nanos, 50), pct(nanos, 90),
+                    pct(nanos, 99), nanos[nanos.length - 1] / 1e6, mean);
+            latencies.add(l);
+            say("alert -> run record, %s: %d events after %d warm-up (%.0f s in all): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms,"
+                            + " max %.1f ms, mean %.1f ms", l.setting(), l.events(), options.latencyWarmup(),
+                    secondsSince(started), l.p50(), l.p90(), l.p99(), l.max(), l.mean());
+        }
+    }
+
+    private static double pct(long[] sorted, double p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    // ---------------------------------------------------------------------------------------------- report
+
+    private void report() {
+        say("");
+        say("== StreamsBenchmark results ==");
+        machine.forEach(m -> say("machine: %s", m));
+        say("load average at the end: %s", loadAverage());
+        say("settings: %d records per round, %d partitions, application settings changed from the defaults: %s,"
+                + " commit.interval.ms of the throughput part: %s", options.records(), options.partitions(),
+                options.app().isEmpty() ? "none" : options.app(), options.commitIntervals().get(0));
+        if (!warmupCurve.isEmpty()) {
+            say("warm-up curve (records/s per action per round of %d): %s", options.warmupRecords(),
+                    String.join(", ", warmupCurve));
+        }
+        say("");
+        say("| pipeline | records | first result after release (s) | first result -> last committed (s) | records/s | records/s from release |");
+        say("| --- | ---: | ---: | ---: | ---: | ---: |");
+        Map<String, Double> best = new LinkedHashMap<>();
+        for (Round r : rounds) {
+            say("| %s | %,d | %.2f | %.2f | %,.0f | %,.0f |", r.name(), r.records(), r.fromRelease() - r.fromFirst(),
+                    r.fromFirst(), r.rate(), r.rateFromRelease());
+            best.merge(r.name(), r.rate(), Math::max);
+        }
+        Double identity = best.get("identity");
+        if (identity != null) {
+            say("");
+            for (String name : List.of("seed-transform", "transform-all")) {
+                Double rate = best.get(name);
+                if (rate != null) {
+                    double ratio = rate / identity;
+                    say("ratio %s / identity: %.3f   goal >= 0.50: %s", name, ratio, ratio >= 0.5 ? "MET" : "NOT MET");
+                }
+            }
+        }
+        if (!latencies.isEmpty()) {
+            say("");
+            say("| alert -> run record (read_committed) | events | p50 ms | p90 ms | p99 ms | max ms | goal p99 < 50 ms |");
+            say("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+            for (Latency l : latencies) {
+                say("| %s | %d | %.1f | %.1f | %.1f | %.1f | %s |", l.setting(), l.events(), l.p50(), l.p90(), l.p99(),
+                        l.max(), l.p99() < 50 ? "MET" : "NOT MET");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ misc
+
+    /**
+     * A wall-clock profile of the stream threads ({@code sample=true}): every 10 ms, where each one is,
+     * running or waiting, as "leaf frame &lt;- first frame of this product &lt;- Kafka Streams' step".
+     */
+    static final class StackSampler implements Runnable {
+        private final String threadName;
+        private final Map<String, Integer> counts = new HashMap<>();
+        private volatile boolean running = true;
+        private final Thread thread;
+        private int samples;
+
+        private StackSampler(String threadName) {
+            this.threadName = threadName;
+            this.thread = Thread.ofPlatform().daemon().name("bench-sampler").start(this);
+        }
+
+        static StackSampler start(String threadName) {
+            return new StackSampler(threadName);
+        }
+
+        @Override
+        public void run() {
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            while (running) {
+                for (var info : mx.getThreadInfo(mx.getAllThreadIds(), 200)) {
+                    if (info == null || !info.getThreadName().contains(threadName)
+                            || info.getThreadName().contains("producer")) {
+                        continue;
+                    }
+                    StackTraceElement[] stack = info.getStackTrace();
+                    if (stack.length == 0) {
+                        continue;
+                    }
+                    String leaf = frame(stack[0]);
+                    String ours = "-";
+                    String step = "-";
+                    for (StackTraceElement e : stack) {
+                        if (ours.equals("-") && e.getClassName().startsWith("dev.streamactions")) {
+                            ours = frame(e);
+                        }
+                        if (e.getClassName().startsWith("org.apache.kafka.streams.processor.internals.StreamThread")
+                                || e.getClassName().startsWith("org.apache.kafka.streams.processor.internals.TaskManager")
+                                || e.getClassName().startsWith("org.apache.kafka.streams.processor.internals.TaskExecutor")) {
+                            step = frame(e);
+                            break;
+                        }
+                    }
+                    synchronized (counts) {
+                        counts.merge(info.getThreadState() + " " + leaf + " <- " + ours + " <- " + step, 1, Integer::sum);
+                        samples++;
+                    }
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private static String frame(StackTraceElement e) {
+            String c = e.getClassName();
+            return c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName();
+        }
+
+        void stopAndPrint(String round) throws InterruptedException {
+            running = false;
+            thread.join();
+            say("    stream thread, wall-clock samples of %s (%d):", round, samples);
+            counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(18)
+                    .forEach(e -> say("      %5.1f%%  %s", 100.0 * e.getValue() / samples, e.getKey()));
+        }
+    }
+
+    /** CPU seconds so far: the whole process, and the threads of the stream, the actions and the Truffle compiler. */
+    private static Map<String, Double> cpu() {
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        cpu.put("process", os.getProcessCpuTime() / 1e9);
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            String name = info.getThreadName();
+            String group = name.contains("StreamThread") && !name.contains("producer") ? "stream-threads"
+                    : name.startsWith("action-") ? "action-threads"
+                    : name.contains("TruffleCompilerThread") ? "truffle-compiler"
+                    : name.contains("kafka-request-handler") || name.contains("kafka-network-thread") ? "broker" : null;
+            long nanos = group == null ? -1 : threads.getThreadCpuTime(info.getThreadId());
+            if (nanos > 0) {
+                cpu.merge(group, nanos / 1e9, Double::sum);
+            }
+        }
+        // Not CPU of listed threads, wall time spent: HotSpot's compilers (C1/C2, which also compile jargraal) and the GC.
+        cpu.put("hotspot-compiling(wall)", java.lang.management.ManagementFactory.getCompilationMXBean()
+                .getTotalCompilationTime() / 1e3);
+        double gc = 0;
+        for (var collector : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gc += Math.max(0, collector.getCollectionTime()) / 1e3;
+        }
+        cpu.put("gc(wall)", gc);
+        return cpu;
+    }
+
+    /** Batches run by log-stream actions, seconds spent in them (the runner's invoke), records they took. */
+    private double[] actionTime() {
+        double[] totals = new double[3];
+        for (var timer : app.meters().find("actions.batch.latency").tag("trigger", "stream").timers()) {
+            totals[0] += timer.count();
+            totals[1] += timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
+        }
+        for (var counter : app.meters().find("actions.records.in").tag("trigger", "stream").counters()) {
+            totals[2] += counter.count();
+        }
+        return totals;
+    }
+
+    private Properties clientProperties() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        return p;
+    }
+
+    /** A transactional producer: a round's records become visible all at once when its transaction commits. */
+    private KafkaProducer<byte[], byte[]> releasingProducer() {
+        Properties p = clientProperties();
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "streams-benchmark-release");
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 600_000);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        producer.initTransactions();
+        return producer;
+    }
+
+    private KafkaConsumer<byte[], byte[]> readCommitted(int fetchMaxWaitMs) {
+        Properties p = clientProperties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, fetchMaxWaitMs);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static void quietLogging() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("action")).setLevel(Level.WARN);
+    }
+
+    /** GraalVM jars on the module path only, never also on the class path (else the JIT numbers are wrong). */
+    private static void requireModulePathLayout() {
+        if (!Engine.class.getModule().isNamed()) {
+            throw new IllegalStateException("org.graalvm.polyglot is on the class path: start the JVM with "
+                    + "graal.jvm.args and the GraalVM jars on the module path only");
+        }
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String name = Path.of(entry).getFileName().toString();
+            if (entry.contains("/org/graalvm/") || name.startsWith("polyglot-") || name.startsWith("truffle-")) {
+                throw new IllegalStateException("a GraalVM jar is on the class path: " + entry);
+            }
+        }
+    }
+
+    private void cleanUp() {
+        for (AutoCloseable c : new AutoCloseable[] {producer, app, kafka}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.err.println("closing " + c + ": " + e);
+                }
+            }
+        }
+        if (work != null) {
+            try {
+                PathUtils.deleteDirectory(work);
+            } catch (IOException | UncheckedIOException e) {
+                System.err.println("could not delete " + work + ": " + e);
+            }
+        }
+    }
+
+    private static double secondsSince(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static void say(String format, Object... args) {
+        System.out.println(String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+}
