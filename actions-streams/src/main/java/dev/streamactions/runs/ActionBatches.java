@@ -14,6 +14,7 @@ import dev.streamactions.schemas.state.BatchState;
 import dev.streamactions.schemas.state.BufferedRecord;
 import dev.streamactions.schemas.wire.MalformedRecordException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -131,7 +132,6 @@ public final class ActionBatches {
         List<Waiting> batch = buffer.head(target, settings.maxRecords());
         if (batch.isEmpty()) {
             state.setBuffered(0);
-            buffer.save(target, state);
             return false;
         }
         Resolution resolution = resolver.resolve(target);
@@ -222,7 +222,7 @@ public final class ActionBatches {
             state.setFailedAttempts(attempts);
             state.setNextAttemptAt(Instant.now().plus(backoff));
             state.setLastError(error);
-            buffer.save(target, state);
+            buffer.saveFailure(target, state);
             metrics.failed(id, trigger.name(), batch.size(), elapsed, false);
             return false;
         }
@@ -280,8 +280,9 @@ public final class ActionBatches {
     private void deadLetter(ActionId id, int version, String reason, List<Waiting> batch) {
         for (Waiting w : batch) {
             BufferedRecord r = w.record();
+            byte[] value = r.getValue() != null ? bytes(r.getValue()) : r.getJson().getBytes(StandardCharsets.UTF_8);
             emitter.dead(id, version, reason, r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset(),
-                    bytes(r.getKey()), bytes(r.getValue()));
+                    bytes(r.getKey()), value);
         }
     }
 

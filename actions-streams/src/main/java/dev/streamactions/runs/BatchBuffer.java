@@ -5,8 +5,11 @@ import dev.streamactions.schemas.state.BufferedRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -16,17 +19,54 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The inputs waiting for their action's batch, in a changelogged key-value store: what makes a crash
  * between two batches lose nothing (the new owner of the partition restores the store and runs them).
  *
- * <p>Keys: {@code s|<target>} holds the target's {@link BatchState}; {@code r|<target>|<sequence>} one
- * {@link BufferedRecord}, the sequence zero-padded so the store's byte order is arrival order. Targets
- * never contain {@code |}.
+ * <p>Keys: {@code r|<target>|<sequence>} holds one {@link BufferedRecord}, the sequence zero-padded so
+ * the store's byte order is arrival order; {@code s|<target>} holds a target's {@link BatchState} only
+ * while its head batch has failed attempts (the backoff must survive a crash too). Targets never contain
+ * {@code |}.
+ *
+ * <p>The rest of a target's state (how many inputs wait, the next sequence, the oldest arrival) is kept
+ * in memory and rebuilt from the records when the processor starts, so adding an input costs one
+ * write, not three: on the hot path of every log record.
  */
 public final class BatchBuffer {
     private static final StringSerializer PREFIX = new StringSerializer();
+    private static final int SEQUENCE_DIGITS = 19;
 
     private final KeyValueStore<String, byte[]> store;
+    private final Map<String, BatchState> states = new HashMap<>();
 
+    /** Reads what the store holds (after a restore, the waiting inputs of this task's partitions). */
     public BatchBuffer(KeyValueStore<String, byte[]> store) {
         this.store = store;
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan("r|", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> entry = it.next();
+                int end = entry.key.lastIndexOf('|');
+                String target = entry.key.substring(2, end);
+                long sequence = Long.parseLong(entry.key.substring(end + 1));
+                BatchState state = states.get(target);
+                if (state == null) {
+                    state = newState(decode(entry.value).getBufferedAt());
+                    states.put(target, state);
+                }
+                state.setBuffered(state.getBuffered() + 1);
+                state.setNextSequence(Math.max(state.getNextSequence(), sequence + 1));
+            }
+        }
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan("s|", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> entry = it.next();
+                BatchState stored = decodeState(entry.value);
+                BatchState state = states.get(entry.key.substring(2));
+                if (state == null) {
+                    store.delete(entry.key); // a failure record of a batch that has gone
+                } else {
+                    state.setFailedAttempts(stored.getFailedAttempts());
+                    state.setNextAttemptAt(stored.getNextAttemptAt());
+                    state.setLastError(stored.getLastError());
+                }
+            }
+        }
     }
 
     /** One waiting input and its key in the store. */
@@ -34,38 +74,19 @@ public final class BatchBuffer {
 
     /** Adds {@code record} at the end of {@code target}'s buffer and answers the buffer's new state. */
     public BatchState append(String target, BufferedRecord record) {
-        BatchState state = state(target);
-        if (state == null) {
-            state = BatchState.newBuilder()
-                    .setNextSequence(0)
-                    .setBuffered(0)
-                    .setOldestBufferedAt(record.getBufferedAt())
-                    .build();
-        } else if (state.getBuffered() == 0) {
+        BatchState state = states.computeIfAbsent(target, t -> newState(record.getBufferedAt()));
+        if (state.getBuffered() == 0) {
             state.setOldestBufferedAt(record.getBufferedAt());
         }
         long sequence = state.getNextSequence();
         store.put(recordKey(target, sequence), encode(record));
         state.setNextSequence(sequence + 1);
         state.setBuffered(state.getBuffered() + 1);
-        save(target, state);
         return state;
     }
 
-    /** The state of {@code target}'s buffer, or null when it never had one. */
-    public BatchState state(String target) {
-        byte[] bytes = store.get(stateKey(target));
-        if (bytes == null) {
-            return null;
-        }
-        try {
-            return BatchState.fromByteBuffer(ByteBuffer.wrap(bytes));
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable batch state of " + target, e);
-        }
-    }
-
-    public void save(String target, BatchState state) {
+    /** Keeps a failed attempt of {@code target}'s head batch (attempts, backoff, error) across crashes. */
+    public void saveFailure(String target, BatchState state) {
         try {
             store.put(stateKey(target), toBytes(state.toByteBuffer()));
         } catch (IOException e) {
@@ -93,39 +114,44 @@ public final class BatchBuffer {
         for (Waiting waiting : done) {
             store.delete(waiting.storeKey());
         }
+        if (state.getFailedAttempts() > 0) {
+            store.delete(stateKey(target));
+        }
         state.setBuffered(Math.max(0, state.getBuffered() - done.size()));
         state.setFailedAttempts(0);
-        state.setNextAttemptAt(java.time.Instant.EPOCH);
+        state.setNextAttemptAt(Instant.EPOCH);
         state.setLastError(null);
         if (state.getBuffered() > 0) {
             List<Waiting> next = head(target, 1);
-            if (!next.isEmpty()) {
+            if (next.isEmpty()) {
+                state.setBuffered(0);
+            } else {
                 state.setOldestBufferedAt(next.get(0).record().getBufferedAt());
             }
         }
-        save(target, state);
     }
 
-    /** Every target with a state, and its state. */
+    /** Every target with waiting inputs, and its state. */
     public List<KeyValue<String, BatchState>> targets() {
-        List<KeyValue<String, BatchState>> targets = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = store.prefixScan("s|", PREFIX)) {
-            while (it.hasNext()) {
-                KeyValue<String, byte[]> entry = it.next();
-                try {
-                    targets.add(KeyValue.pair(entry.key.substring(2),
-                            BatchState.fromByteBuffer(ByteBuffer.wrap(entry.value))));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("unreadable batch state " + entry.key, e);
-                }
-            }
-        }
+        List<KeyValue<String, BatchState>> targets = new ArrayList<>(states.size());
+        states.forEach((target, state) -> targets.add(KeyValue.pair(target, state)));
         return targets;
     }
 
     /** Forgets {@code target} once its buffer is empty, so removed actions leave nothing behind. */
     public void forget(String target) {
-        store.delete(stateKey(target));
+        BatchState state = states.remove(target);
+        if (state != null && state.getFailedAttempts() > 0) {
+            store.delete(stateKey(target));
+        }
+    }
+
+    private static BatchState newState(Instant oldest) {
+        return BatchState.newBuilder()
+                .setNextSequence(0)
+                .setBuffered(0)
+                .setOldestBufferedAt(oldest)
+                .build();
     }
 
     private static String stateKey(String target) {
@@ -137,7 +163,13 @@ public final class BatchBuffer {
     }
 
     private static String recordKey(String target, long sequence) {
-        return recordPrefix(target) + String.format("%019d", sequence);
+        String digits = Long.toString(sequence);
+        StringBuilder key = new StringBuilder(target.length() + 4 + SEQUENCE_DIGITS).append("r|").append(target)
+                .append('|');
+        for (int i = digits.length(); i < SEQUENCE_DIGITS; i++) {
+            key.append('0');
+        }
+        return key.append(digits).toString();
     }
 
     private static byte[] encode(BufferedRecord record) {
@@ -153,6 +185,14 @@ public final class BatchBuffer {
             return BufferedRecord.fromByteBuffer(ByteBuffer.wrap(bytes));
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable buffered record", e);
+        }
+    }
+
+    private static BatchState decodeState(byte[] bytes) {
+        try {
+            return BatchState.fromByteBuffer(ByteBuffer.wrap(bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable batch state", e);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.streamactions.schemas.runs.Trigger;
 import dev.streamactions.schemas.state.BufferedRecord;
 import dev.streamactions.topics.TopicNames;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -66,10 +67,20 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
                 .setSourceOffset(source.offset())
                 .setTimestamp(Instant.ofEpochMilli(record.timestamp()))
                 .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                .setValue(ByteBuffer.wrap(record.value() == null ? new byte[0] : record.value()))
+                .setValue(sameText(record.value(), json) ? null : ByteBuffer.wrap(valueOf(record)))
                 .setJson(json)
                 .setBufferedAt(Instant.now())
                 .build());
+    }
+
+    private static byte[] valueOf(Record<byte[], byte[]> record) {
+        return record.value() == null ? new byte[0] : record.value();
+    }
+
+    /** Whether {@code value} is the UTF-8 of {@code json} (then only the JSON is stored). */
+    private static boolean sameText(byte[] value, String json) {
+        // A JSON log record is handed on as written; compare cheaply before comparing fully.
+        return value != null && value.length == json.length() && json.equals(new String(value, StandardCharsets.UTF_8));
     }
 
     /** Sends the record being processed to the dead-letter topic: it cannot be read ({@code id} may be null). */
