@@ -105,7 +105,8 @@ public final class StreamsBenchmark {
             for (String key : given.keySet()) {
                 if (key.startsWith("app.")) {
                     String setting = key.substring(4);
-                    if (!ActionsConfig.DEFINITION.names().contains(setting)) {
+                    if (!ActionsConfig.DEFINITION.names().contains(setting)
+                            && !setting.startsWith(ActionsConfig.STREAMS_PREFIX)) {
                         throw new IllegalArgumentException("no application setting " + setting);
                     }
                     app.put(setting, given.get(key));
