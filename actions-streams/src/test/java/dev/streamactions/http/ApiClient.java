@@ -17,6 +17,15 @@ public final class ApiClient {
 
     /** An answer: status, body as text and (when it is JSON) as a tree. */
     public record Response(int status, String text, JsonNode json, HttpHeaders headers) {
+        /** The answer is the API's JSON error {@code {"code","message"}} for {@code status}, its message naming {@code part}. */
+        public void assertError(int status, String part) {
+            org.assertj.core.api.Assertions.assertThat(status()).as(toString()).isEqualTo(status);
+            org.assertj.core.api.Assertions.assertThat(headers().firstValue("Content-Type").orElse(""))
+                    .as(toString()).startsWith("application/json");
+            org.assertj.core.api.Assertions.assertThat(json().get("code").asInt()).as(toString()).isEqualTo(status);
+            org.assertj.core.api.Assertions.assertThat(json().get("message").asText()).as(toString()).contains(part);
+        }
+
         @Override
         public String toString() {
             return status + " " + text;

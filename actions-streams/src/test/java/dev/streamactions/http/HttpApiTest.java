@@ -56,10 +56,7 @@ class HttpApiTest {
     }
 
     static void assertError(ApiClient.Response r, int status, String messagePart) {
-        assertThat(r.status()).as(r.toString()).isEqualTo(status);
-        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
-        assertThat(r.json().get("code").asInt()).as(r.toString()).isEqualTo(status);
-        assertThat(r.json().get("message").asText()).as(r.toString()).contains(messagePart);
+        r.assertError(status, messagePart);
     }
 
     @Test
