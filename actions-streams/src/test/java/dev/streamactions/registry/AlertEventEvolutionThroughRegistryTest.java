@@ -55,6 +55,7 @@ class AlertEventEvolutionThroughRegistryTest {
     @TempDir
     static Path dataDir;
 
+    private static RegistryFixture fixture;
     private static EmbeddedKafka kafka;
     private static TopicSchemaRegistry registry;
     private static SchemaRegistryServer server;
@@ -62,12 +63,12 @@ class AlertEventEvolutionThroughRegistryTest {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), 0);
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        registry = TopicSchemaRegistry.start(p, (short) 1, Duration.ofSeconds(30));
-        server = SchemaRegistryServer.start(registry, "localhost", 0);
-        client = RestSchemaRegistry.of(server.url());
+        fixture = new RegistryFixture(dataDir);
+        kafka = fixture.kafka;
+        registry = fixture.registry;
+        server = fixture.server;
+        client = fixture.client;
+        Properties p = fixture.clientProperties;
         try (Admin admin = Admin.create(p)) {
             admin.createTopics(List.of(new NewTopic(AlertEvents.TOPIC, 1, (short) 1))).all().get();
         }
@@ -75,14 +76,8 @@ class AlertEventEvolutionThroughRegistryTest {
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -46,29 +45,23 @@ class SchemaRegistryNpmInteropTest {
     @TempDir
     static Path dataDir;
 
+    private static RegistryFixture fixture;
     private static EmbeddedKafka kafka;
     private static TopicSchemaRegistry registry;
     private static SchemaRegistryServer server;
 
     @BeforeAll
     static void start() {
-        kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), 0);
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        registry = TopicSchemaRegistry.start(p, (short) 1, Duration.ofSeconds(30));
-        server = SchemaRegistryServer.start(registry, "localhost", 0);
+        fixture = new RegistryFixture(dataDir);
+        kafka = fixture.kafka;
+        registry = fixture.registry;
+        server = fixture.server;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -15,8 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Properties;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +32,7 @@ class SchemaRegistryServerTest {
     @TempDir
     static Path dataDir;
 
+    private static RegistryFixture fixture;
     private static EmbeddedKafka kafka;
     private static TopicSchemaRegistry registry;
     private static SchemaRegistryServer server;
@@ -42,24 +41,17 @@ class SchemaRegistryServerTest {
 
     @BeforeAll
     static void start() {
-        kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), 0);
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        registry = TopicSchemaRegistry.start(p, (short) 1, Duration.ofSeconds(30));
-        server = SchemaRegistryServer.start(registry, "localhost", 0);
-        client = RestSchemaRegistry.of(server.url());
+        fixture = new RegistryFixture(dataDir);
+        kafka = fixture.kafka;
+        registry = fixture.registry;
+        server = fixture.server;
+        client = fixture.client;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
