@@ -177,10 +177,8 @@ public final class ActionDefinitions implements AutoCloseable {
 
     /** Removes the action and its attachments; it stops on every instance. Answers whether it existed. */
     public synchronized boolean remove(ActionId id) throws TimeoutException {
-        for (StreamAttachment attachment : attachments.snapshot().values()) {
-            if (attachment.getOrg().equals(id.org()) && attachment.getAction().equals(id.name())) {
-                detach(id.org(), attachment.getStream(), id.name());
-            }
+        for (StreamAttachment attachment : attachmentsOf(id)) {
+            detach(id.org(), attachment.getStream(), id.name());
         }
         if (find(id).isEmpty()) {
             return false;
