@@ -45,6 +45,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -148,6 +150,9 @@ public final class ActionsApplication implements AutoCloseable {
             this.history = new RunHistory(client, registry);
             closeables.push(history);
 
+            // Batches wait for their actions on virtual threads: one per running batch, nothing to size.
+            ExecutorService batchThreads = Executors.newVirtualThreadPerTaskExecutor();
+            closeables.push(batchThreads::shutdownNow);
             Duration maxWait = config.duration(ActionsConfig.BATCH_MAX_WAIT_MS);
             int retries = config.getInt(ActionsConfig.RETRY_ATTEMPTS);
             Duration backoff = config.duration(ActionsConfig.RETRY_BACKOFF_MS);
@@ -158,7 +163,7 @@ public final class ActionsApplication implements AutoCloseable {
                     new ActionBatches.Settings(1, Duration.ZERO, 0, backoff),
                     punctuationInterval(maxWait),
                     config.duration(ActionsConfig.SCHEDULER_INTERVAL_MS),
-                    announcer);
+                    announcer, batchThreads);
             this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap, limits));
             streams.setUncaughtExceptionHandler(e -> {
                 log.error("A stream thread failed; replacing it", e);

@@ -2,6 +2,7 @@ package dev.streamactions.app;
 
 import dev.streamactions.alerts.AlertEventProcessor;
 import dev.streamactions.ingest.LogRecordProcessor;
+import dev.streamactions.runs.BeforeCommit;
 import dev.streamactions.runs.Emitter;
 import dev.streamactions.runs.Routed;
 import dev.streamactions.runs.RunContext;
@@ -38,17 +39,17 @@ public final class ActionsTopology {
         topology.addSource("logs", bytes, bytes, TopicNames.LOG_STREAMS);
         topology.addProcessor("run-log-batches",
                 () -> new LogRecordProcessor(run, sinks("logs")), "logs");
-        addStore(topology, LogRecordProcessor.STORE, "run-log-batches");
+        addStores(topology, LogRecordProcessor.STORE, "run-log-batches");
         addSinks(topology, "logs", "run-log-batches");
 
         topology.addSource("alerts", bytes, bytes, TopicNames.ALERTS);
         topology.addProcessor("run-alert-actions", () -> new AlertEventProcessor(run, sinks("alerts")), "alerts");
-        addStore(topology, AlertEventProcessor.STORE, "run-alert-actions");
+        addStores(topology, AlertEventProcessor.STORE, "run-alert-actions");
         addSinks(topology, "alerts", "run-alert-actions");
 
         topology.addSource("ticks", bytes, bytes, TopicNames.TIMER);
         topology.addProcessor("run-scheduled-actions", () -> new TimerTickProcessor(run, sinks("ticks")), "ticks");
-        addStore(topology, TimerTickProcessor.STORE, "run-scheduled-actions");
+        addStores(topology, TimerTickProcessor.STORE, "run-scheduled-actions");
         addSinks(topology, "ticks", "run-scheduled-actions");
 
         topology.addSource("definitions", bytes, bytes, TopicNames.DEFINITIONS);
@@ -69,9 +70,17 @@ public final class ActionsTopology {
         topology.addSink(sinks.dlq(), TopicNames.DLQ, new ByteArraySerializer(), new ByteArraySerializer(), parent);
     }
 
+    /** A batching processor's stores: its parked inputs, and the hook that runs its batches before a commit. */
+    private static void addStores(Topology topology, String name, String processor) {
+        addStore(topology, name, processor);
+        topology.addStateStore(BeforeCommit.builder(BeforeCommit.nameFor(name)), processor);
+    }
+
     private static void addStore(Topology topology, String name, String processor) {
-        // Persistent and logged (the default): restored from its changelog when a task moves.
+        // Persistent and logged: restored from its changelog when a task moves. Never cached: what the
+        // before-commit hook writes must reach the changelog in the commit it belongs to.
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray()), processor);
+                Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray()).withCachingDisabled(),
+                processor);
     }
 }

@@ -5,7 +5,7 @@ import dev.streamactions.metrics.ActionMetrics;
 import dev.streamactions.runner.ActionInput;
 import dev.streamactions.runner.ActionResult;
 import dev.streamactions.runner.ActionRunException;
-import dev.streamactions.runs.BatchBuffer.Waiting;
+import dev.streamactions.runner.LogLine;
 import dev.streamactions.schemas.definitions.ActionDefinition;
 import dev.streamactions.schemas.definitions.ActionType;
 import dev.streamactions.schemas.runs.RunRecord;
@@ -17,28 +17,47 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.KeyValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs actions over batches of buffered inputs: gathers inputs per target in a {@link BatchBuffer},
- * runs a batch when it is full or its oldest input has waited long enough, writes what the action
- * returned, and on failure tries again with backoff and then sends the inputs to the dead-letter topic.
+ * Runs actions over batches of inputs: gathers inputs per target, hands a batch to its action when it is
+ * full, when its oldest input has waited long enough, or when the task is about to commit, writes what the
+ * action returned, and on failure tries again with backoff and then sends the inputs to the dead-letter
+ * topic.
  *
- * <p>Nothing here blocks on anything but the action itself: an action still loading keeps its inputs
- * waiting, a failed batch waits for its retry in the store (not in a sleep), and other targets go on.
- * Lives on one stream thread (one per processor instance), like the processor that owns it.
+ * <p>Inputs wait in memory. {@link #beforeCommit()} runs every waiting input's batch to its end before the
+ * task's offsets are committed ({@link BeforeCommit}), so an offset is never committed for an input whose
+ * outputs are not in the same transaction: a crash loses the memory and the uncommitted transaction
+ * together, and the inputs are read again. Only a batch that must wait across a commit (its action is still
+ * loading, or it failed and waits for its retry) is parked in the changelogged {@link BatchBuffer}, with
+ * the inputs of its target that came after it.
+ *
+ * <p>A batch runs on the action's own thread while the stream thread reads on: at most one batch per target
+ * at a time, so a target's outputs keep their inputs' order, and the stream thread waits for a target's
+ * running batch only when its next one is full (or at the commit). Lives on one stream thread, like the
+ * processor that owns it.
  */
 public final class ActionBatches {
     private static final Logger log = LoggerFactory.getLogger(ActionBatches.class);
 
-    /** How batches are cut and retried. */
+    /**
+     * How batches are cut and retried.
+     *
+     * @param maxWait how long a batch may wait to fill; zero runs each input on arrival, waits for its run and
+     *                commits at once (alerts and ticks, whose latency matters)
+     */
     public record Settings(int maxRecords, Duration maxWait, int retryAttempts, Duration retryBackoff) {}
 
     /** What a target stands for at the time its batch runs. */
@@ -56,7 +75,50 @@ public final class ActionBatches {
         Resolution resolve(String target);
     }
 
-    private final BatchBuffer buffer;
+    /**
+     * One input as its processor read it.
+     *
+     * @param value the record's value as it arrived, for the dead-letter topic
+     * @param json  the input as the JSON object the action receives
+     */
+    public record Input(String sourceTopic, int sourcePartition, long sourceOffset, long timestamp, byte[] key,
+            byte[] value, String json) {
+
+        static Input of(BufferedRecord r) {
+            return new Input(r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset(),
+                    r.getTimestamp().toEpochMilli(), bytes(r.getKey()),
+                    r.getValue() == null ? r.getJson().getBytes(StandardCharsets.UTF_8) : bytes(r.getValue()),
+                    r.getJson());
+        }
+
+        BufferedRecord toBuffered(Instant bufferedAt) {
+            return BufferedRecord.newBuilder()
+                    .setSourceTopic(sourceTopic)
+                    .setSourcePartition(sourcePartition)
+                    .setSourceOffset(sourceOffset)
+                    .setTimestamp(Instant.ofEpochMilli(timestamp))
+                    .setKey(key == null ? null : ByteBuffer.wrap(key))
+                    // A JSON log record's value is its json text: stored once.
+                    .setValue(value == null || Arrays.equals(value, json.getBytes(StandardCharsets.UTF_8)) ? null
+                            : ByteBuffer.wrap(value))
+                    .setJson(json)
+                    .setBufferedAt(bufferedAt)
+                    .build();
+        }
+    }
+
+    /** A target's inputs in memory and its batch running now. */
+    private static final class Target {
+        final List<Input> waiting = new ArrayList<>();
+        long oldestNanos;
+        Run running;
+    }
+
+    /** A batch handed to its action, not yet written; {@code storeKeys} when it came from the store. */
+    private record Run(String target, List<Input> inputs, List<String> storeKeys, Runnable runnable,
+            LoadedActions.Ready ready, String runId, Instant startedAt, CompletableFuture<ActionResult> result) {}
+
+    private final BatchBuffer parked;
     private final LoadedActions actions;
     private final ScriptAccess access;
     private final Resolver resolver;
@@ -66,20 +128,25 @@ public final class ActionBatches {
     private final ActionMetrics metrics;
     private final ActionType takes;
     private final Consumer<RunRecord> announce;
+    private final Executor executor;
+    private final java.lang.Runnable commitNow;
+    private final Map<String, Target> targets = new HashMap<>();
 
     /**
-     * @param takes    the type of action the inputs are for: a realtime action gets the inputs as its
-     *                 {@code data}; a scheduled one is called with no arguments, once per input (a tick)
-     * @param announce hears a {@code Running} record before each invocation, for runs long enough to
-     *                 be watched (it cannot wait for the transaction that writes the outcome)
+     * @param takes     the type of action the inputs are for: a realtime action gets the inputs as its
+     *                  {@code data}; a scheduled one is called with no arguments, once per input (a tick)
+     * @param announce  hears a {@code Running} record before each invocation, for runs long enough to be
+     *                  watched (it cannot wait for the transaction that writes the outcome)
+     * @param executor  where batches wait for their action (the action itself runs on its context's thread)
+     * @param commitNow asks for the task to commit as soon as possible (after a batch of {@code maxWait} zero)
      */
-    public ActionBatches(BatchBuffer buffer, LoadedActions actions, ScriptAccess access, Resolver resolver,
+    public ActionBatches(BatchBuffer parked, LoadedActions actions, ScriptAccess access, Resolver resolver,
             Trigger trigger, Settings settings, Emitter emitter, ActionMetrics metrics, ActionType takes,
-            Consumer<RunRecord> announce) {
+            Consumer<RunRecord> announce, Executor executor, java.lang.Runnable commitNow) {
         if (takes == ActionType.scheduled && settings.maxRecords() != 1) {
             throw new IllegalArgumentException("a scheduled action runs once per tick: batches of 1");
         }
-        this.buffer = buffer;
+        this.parked = parked;
         this.actions = actions;
         this.access = access;
         this.resolver = resolver;
@@ -89,82 +156,149 @@ public final class ActionBatches {
         this.metrics = metrics;
         this.takes = takes;
         this.announce = announce;
+        this.executor = executor;
+        this.commitNow = commitNow;
     }
 
-    /** Adds an input to {@code target}'s buffer, and runs the batch at once when that makes it due. */
-    public void add(String target, BufferedRecord record) {
-        BatchState state = buffer.append(target, record);
-        Instant now = Instant.now();
-        if (isDue(state, now)) {
-            run(target, state, now);
+    /** Adds an input to {@code target}'s batch, and hands the batch to its action when that makes it due. */
+    public void add(String target, Input input) {
+        if (parked.holds(target)) {
+            // Behind the inputs parked before it, in the store, so that the target's order holds.
+            parked.append(target, input.toBuffered(Instant.now()));
+            return;
+        }
+        Target t = targets.computeIfAbsent(target, k -> new Target());
+        if (t.waiting.isEmpty()) {
+            t.oldestNanos = System.nanoTime();
+        }
+        t.waiting.add(input);
+        if (settings.maxWait().isZero()) {
+            dispatch(target, t);
+            finish(t);
+            commitNow.run();
+        } else if (t.waiting.size() >= settings.maxRecords()) {
+            dispatch(target, t);
         }
     }
 
-    /** Runs every batch that is due (the punctuator's call). */
+    /** Writes the batches that have ended, hands on those that waited long enough, retries parked ones. */
     public void runDue() {
+        long nanos = System.nanoTime();
+        long maxWait = settings.maxWait().toNanos();
+        var it = targets.entrySet().iterator();
+        while (it.hasNext()) {
+            var entry = it.next();
+            Target t = entry.getValue();
+            if (t.running != null && t.running.result().isDone()) {
+                finish(t);
+            }
+            if (!t.waiting.isEmpty() && nanos - t.oldestNanos >= maxWait) {
+                dispatch(entry.getKey(), t);
+            }
+            if (t.running == null && t.waiting.isEmpty()) {
+                it.remove(); // removed actions and quiet streams leave nothing behind
+            }
+        }
+        runParked();
+    }
+
+    /**
+     * Runs every input waiting in memory and waits for every running batch: the task's offsets are about to
+     * be committed. A batch that cannot end now is parked in the store, which commits too.
+     */
+    public void beforeCommit() {
+        boolean more = true;
+        while (more) {
+            more = false;
+            // One batch of each target per pass: the targets' actions run side by side.
+            for (var entry : targets.entrySet()) {
+                Target t = entry.getValue();
+                if (!t.waiting.isEmpty()) {
+                    dispatch(entry.getKey(), t);
+                    more |= !t.waiting.isEmpty();
+                }
+            }
+        }
+        for (Target t : targets.values()) {
+            finish(t);
+        }
+    }
+
+    /** Hands {@code t}'s oldest waiting inputs to their action, after writing the batch running before them. */
+    private void dispatch(String target, Target t) {
+        finish(t);
+        if (parked.holds(target)) {
+            // The batch before failed and waits for its retry: these wait behind it.
+            park(target, t.waiting);
+            t.waiting.clear();
+            return;
+        }
+        List<Input> batch;
+        if (t.waiting.size() <= settings.maxRecords()) {
+            batch = new ArrayList<>(t.waiting);
+            t.waiting.clear();
+        } else {
+            List<Input> head = t.waiting.subList(0, settings.maxRecords());
+            batch = new ArrayList<>(head);
+            head.clear();
+            t.oldestNanos = System.nanoTime();
+        }
+        start(target, t, batch, null);
+    }
+
+    /** Runs the batches parked in the store whose retry is due (or whose action has loaded since). */
+    private void runParked() {
         Instant now = Instant.now();
-        for (KeyValue<String, BatchState> target : buffer.targets()) {
+        for (KeyValue<String, BatchState> target : parked.targets()) {
             if (target.value.getBuffered() == 0) {
-                buffer.forget(target.key);
-            } else if (isDue(target.value, now)) {
-                run(target.key, target.value, now);
+                parked.forget(target.key);
+                continue;
+            }
+            Target t = targets.computeIfAbsent(target.key, k -> new Target());
+            // The parked path is the rare one (failures, loading): each batch is waited for here.
+            while (target.value.getBuffered() > 0 && !now.isBefore(target.value.getNextAttemptAt())) {
+                List<BatchBuffer.Waiting> head = parked.head(target.key, settings.maxRecords());
+                if (head.isEmpty()) {
+                    target.value.setBuffered(0);
+                    break;
+                }
+                int before = target.value.getBuffered();
+                start(target.key, t, head.stream().map(w -> Input.of(w.record())).toList(),
+                        head.stream().map(BatchBuffer.Waiting::storeKey).toList());
+                finish(t);
+                if (target.value.getBuffered() == before) {
+                    break; // still loading, or failed again: its backoff is set
+                }
+                now = Instant.now();
             }
         }
     }
 
-    private boolean isDue(BatchState state, Instant now) {
-        if (state.getBuffered() == 0 || now.isBefore(state.getNextAttemptAt())) {
-            return false;
-        }
-        return state.getBuffered() >= settings.maxRecords()
-                || !now.isBefore(state.getOldestBufferedAt().plus(settings.maxWait()));
-    }
-
-    private void run(String target, BatchState state, Instant now) {
-        // A full buffer may hold several batches; run them while they are due (a failure stops this).
-        while (isDue(state, now) && runOne(target, state, now)) {
-            now = Instant.now();
-        }
-    }
-
-    /** Runs the batch at the head of {@code target}; answers whether it left the buffer. */
-    private boolean runOne(String target, BatchState state, Instant now) {
-        List<Waiting> batch = buffer.head(target, settings.maxRecords());
-        if (batch.isEmpty()) {
-            state.setBuffered(0);
-            return false;
-        }
+    /** Starts {@code batch} of {@code target}, or settles it at once when it cannot run. */
+    private void start(String target, Target t, List<Input> batch, List<String> storeKeys) {
+        Instant now = Instant.now();
         Resolution resolution = resolver.resolve(target);
         if (resolution instanceof Gone gone) {
             deadLetter(gone.action(), 0, gone.reason(), batch);
-            buffer.removeHead(target, state, batch);
-            return true;
+            done(target, storeKeys);
+            return;
         }
         Runnable runnable = (Runnable) resolution;
         ActionId id = runnable.action();
-        LoadedActions.Lookup lookup = actions.lookup(id);
         String runId = UUID.randomUUID().toString();
-        switch (lookup) {
-            case LoadedActions.Missing missing -> {
-                // The definition exists (the resolver said so) and its load is about to start.
-                return false;
-            }
-            case LoadedActions.Loading loading -> {
-                // Wait for the version being loaded; the punctuator comes back.
-                return false;
-            }
-            case LoadedActions.Broken broken -> {
-                return failed(target, state, batch, broken.definition(), runId, now, List.of(),
-                        "action " + id.name() + " cannot run: " + broken.reason(), Duration.ZERO);
-            }
+        switch (actions.lookup(id)) {
+            case LoadedActions.Missing missing -> park(target, batch, storeKeys); // its load is about to start
+            case LoadedActions.Loading loading -> park(target, batch, storeKeys); // the punctuator comes back
+            case LoadedActions.Broken broken -> failed(target, batch, storeKeys, broken.definition(), runId, now,
+                    List.of(), "action " + id.name() + " cannot run: " + broken.reason(), Duration.ZERO);
             case LoadedActions.Ready ready -> {
                 ActionDefinition definition = ready.definition();
                 if (definition.getType() != takes) {
                     deadLetter(id, definition.getVersion(), "action " + id.name() + " is " + definition.getType()
                             + (takes == ActionType.realtime ? "; only a realtime action takes records"
                                     : "; only a scheduled action takes timer ticks"), batch);
-                    buffer.removeHead(target, state, batch);
-                    return true;
+                    done(target, storeKeys);
+                    return;
                 }
                 var refusal = access.refusal(id.org(), definition.getServiceAccount());
                 if (refusal.isPresent()) {
@@ -175,56 +309,115 @@ public final class ActionBatches {
                             List.of(), reason));
                     deadLetter(id, definition.getVersion(), reason, batch);
                     metrics.failed(id, trigger.name(), batch.size(), Duration.ZERO, true);
-                    buffer.removeHead(target, state, batch);
-                    return true;
+                    done(target, storeKeys);
+                    return;
                 }
-                ActionInput input = takes == ActionType.realtime
-                        ? ActionInput.ofJsonObjects(batch.stream().map(w -> w.record().getJson()).toList())
-                        : ActionInput.none();
                 String token;
                 try {
                     token = access.originToken(id.org(), definition.getServiceAccount());
                 } catch (RuntimeException e) {
-                    return failed(target, state, batch, definition, runId, now, List.of(),
+                    failed(target, batch, storeKeys, definition, runId, now, List.of(),
                             "cannot issue ORIGIN_CLUSTER_TOKEN for " + definition.getServiceAccount() + ": "
                                     + e.getMessage(), Duration.ZERO);
+                    return;
                 }
                 announce.accept(RunRecords.running(id, definition.getVersion(), trigger, runId, now, batch.size()));
-                try {
-                    ActionResult result = ready.action().invoke(input, runId, Map.of("ORIGIN_CLUSTER_TOKEN", token));
-                    int written = writeOutputs(runnable.outputTopic(), batch, result.recordsJson(), ready, id);
-                    emitter.run(RunRecords.completed(id, definition.getVersion(), trigger, runId, now, batch.size(),
-                            written, result.logs()));
-                    metrics.completed(id, trigger.name(), batch.size(), written, result.elapsed());
-                    buffer.removeHead(target, state, batch);
-                    return true;
-                } catch (ActionRunException e) {
-                    return failed(target, state, batch, definition, runId, now, e.logs(), RunRecords.describe(e),
-                            e.elapsed());
-                }
+                Map<String, String> variables = Map.of("ORIGIN_CLUSTER_TOKEN", token);
+                CompletableFuture<ActionResult> result = CompletableFuture.supplyAsync(() -> {
+                    // The inputs become Python values here, off the stream thread.
+                    ActionInput input = takes == ActionType.realtime
+                            ? ActionInput.ofJsonObjects(batch.stream().map(Input::json).toList())
+                            : ActionInput.none();
+                    try {
+                        return ready.action().invoke(input, runId, variables);
+                    } catch (ActionRunException e) {
+                        throw new CompletionException(e);
+                    }
+                }, executor);
+                t.running = new Run(target, batch, storeKeys, runnable, ready, runId, now, result);
             }
         }
     }
 
+    /** Waits for {@code t}'s running batch and writes its outcome. */
+    private void finish(Target t) {
+        Run run = t.running;
+        if (run == null) {
+            return;
+        }
+        t.running = null;
+        ActionDefinition definition = run.ready().definition();
+        ActionId id = run.runnable().action();
+        ActionResult result;
+        try {
+            result = run.result().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof ActionRunException failure) {
+                failed(run.target(), run.inputs(), run.storeKeys(), definition, run.runId(), run.startedAt(),
+                        failure.logs(), RunRecords.describe(failure), failure.elapsed());
+            } else {
+                log.error("Action {} could not be run on a batch of {}", id, run.inputs().size(), e.getCause());
+                failed(run.target(), run.inputs(), run.storeKeys(), definition, run.runId(), run.startedAt(),
+                        List.of(), "the runner failed: " + e.getCause(), Duration.ZERO);
+            }
+            return;
+        }
+        int written = writeOutputs(run.runnable().outputTopic(), run.inputs(), result.recordsJson(), run.ready(), id);
+        emitter.run(RunRecords.completed(id, definition.getVersion(), trigger, run.runId(), run.startedAt(),
+                run.inputs().size(), written, result.logs()));
+        metrics.completed(id, trigger.name(), run.inputs().size(), written, result.elapsed());
+        done(run.target(), run.storeKeys());
+    }
+
+    /** Takes a settled batch out of the store, when it was parked there. */
+    private void done(String target, List<String> storeKeys) {
+        if (storeKeys != null) {
+            parked.removeHead(target, storeKeys);
+        }
+    }
+
+    /** Keeps {@code batch} in the store until it can run; a batch from the store is there already. */
+    private void park(String target, List<Input> batch, List<String> storeKeys) {
+        if (storeKeys == null) {
+            park(target, batch);
+        }
+    }
+
+    private void park(String target, List<Input> inputs) {
+        Instant now = Instant.now();
+        for (Input input : inputs) {
+            parked.append(target, input.toBuffered(now));
+        }
+    }
+
     /**
-     * A failed attempt: tried again after a backoff while attempts remain, else the run is Errored and
-     * the inputs go to the dead-letter topic. Answers whether the batch left the buffer.
+     * A failed attempt: tried again after a backoff while attempts remain (the batch, and what its target
+     * holds in memory behind it, parked in the store), else the run is Errored and the inputs go to the
+     * dead-letter topic.
      */
-    private boolean failed(String target, BatchState state, List<Waiting> batch, ActionDefinition definition,
-            String runId, Instant startedAt, List<dev.streamactions.runner.LogLine> logs, String error,
-            Duration elapsed) {
+    private void failed(String target, List<Input> batch, List<String> storeKeys, ActionDefinition definition,
+            String runId, Instant startedAt, List<LogLine> logs, String error, Duration elapsed) {
         ActionId id = new ActionId(definition.getOrg(), definition.getName());
-        int attempts = state.getFailedAttempts() + 1;
+        int attempts = (storeKeys == null ? 0 : parked.state(target).getFailedAttempts()) + 1;
         if (attempts <= settings.retryAttempts()) {
             Duration backoff = settings.retryBackoff().multipliedBy(1L << Math.min(attempts - 1, 20));
             log.warn("Action {} failed on a batch of {} (attempt {} of {}); trying again in {} ms: {}", id,
                     batch.size(), attempts, settings.retryAttempts() + 1, backoff.toMillis(), firstLine(error));
+            if (storeKeys == null) {
+                park(target, batch);
+                Target t = targets.get(target);
+                if (t != null) {
+                    park(target, t.waiting);
+                    t.waiting.clear();
+                }
+            }
+            BatchState state = parked.state(target);
             state.setFailedAttempts(attempts);
             state.setNextAttemptAt(Instant.now().plus(backoff));
             state.setLastError(error);
-            buffer.saveFailure(target, state);
+            parked.saveFailure(target, state);
             metrics.failed(id, trigger.name(), batch.size(), elapsed, false);
-            return false;
+            return;
         }
         String reason = attempts == 1 ? error : "failed " + attempts + " times; the last time: " + error;
         log.warn("Action {} failed on a batch of {} {} time(s); its records go to the dead-letter topic: {}", id,
@@ -233,8 +426,7 @@ public final class ActionBatches {
                 reason));
         deadLetter(id, definition.getVersion(), reason, batch);
         metrics.failed(id, trigger.name(), batch.size(), elapsed, true);
-        buffer.removeHead(target, state, batch);
-        return true;
+        done(target, storeKeys);
     }
 
     /**
@@ -242,14 +434,14 @@ public final class ActionBatches {
      * one record per input (the usual transform); otherwise the key of the batch when all its inputs
      * share one; otherwise none (a batch-level result).
      */
-    private int writeOutputs(String topic, List<Waiting> batch, List<String> records, LoadedActions.Ready ready,
+    private int writeOutputs(String topic, List<Input> batch, List<String> records, LoadedActions.Ready ready,
             ActionId id) {
-        long timestamp = batch.get(batch.size() - 1).record().getTimestamp().toEpochMilli();
+        long timestamp = batch.get(batch.size() - 1).timestamp();
         boolean onePerInput = records.size() == batch.size();
         byte[] sharedKey = onePerInput ? null : sharedKey(batch);
         int written = 0;
         for (int i = 0; i < records.size(); i++) {
-            byte[] key = onePerInput ? bytes(batch.get(i).record().getKey()) : sharedKey;
+            byte[] key = onePerInput ? batch.get(i).key() : sharedKey;
             if (ready.output() == null) {
                 emitter.output(topic, key, records.get(i), timestamp);
                 written++;
@@ -267,22 +459,20 @@ public final class ActionBatches {
         return written;
     }
 
-    private static byte[] sharedKey(List<Waiting> batch) {
-        byte[] first = bytes(batch.get(0).record().getKey());
-        for (Waiting w : batch) {
-            if (!Arrays.equals(first, bytes(w.record().getKey()))) {
+    private static byte[] sharedKey(List<Input> batch) {
+        byte[] first = batch.get(0).key();
+        for (Input input : batch) {
+            if (!Arrays.equals(first, input.key())) {
                 return null;
             }
         }
         return first;
     }
 
-    private void deadLetter(ActionId id, int version, String reason, List<Waiting> batch) {
-        for (Waiting w : batch) {
-            BufferedRecord r = w.record();
-            byte[] value = r.getValue() != null ? bytes(r.getValue()) : r.getJson().getBytes(StandardCharsets.UTF_8);
-            emitter.dead(id, version, reason, r.getSourceTopic(), r.getSourcePartition(), r.getSourceOffset(),
-                    bytes(r.getKey()), value);
+    private void deadLetter(ActionId id, int version, String reason, List<Input> batch) {
+        for (Input input : batch) {
+            emitter.dead(id, version, reason, input.sourceTopic(), input.sourcePartition(), input.sourceOffset(),
+                    input.key(), input.value());
         }
     }
 

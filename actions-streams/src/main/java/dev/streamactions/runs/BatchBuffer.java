@@ -16,8 +16,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The inputs waiting for their action's batch, in a changelogged key-value store: what makes a crash
- * between two batches lose nothing (the new owner of the partition restores the store and runs them).
+ * The inputs parked for their action's batch in a changelogged key-value store: those whose batch could not
+ * end before a commit (the action was still loading, or the batch failed and waits for its retry). A crash
+ * loses none of them: the new owner of the partition restores the store and runs them. The usual input
+ * never comes here; it waits in memory until its batch runs ({@link ActionBatches}).
  *
  * <p>Keys: {@code r|<target>|<sequence>} holds one {@link BufferedRecord}, the sequence zero-padded so
  * the store's byte order is arrival order; {@code s|<target>} holds a target's {@link BatchState} only
@@ -106,13 +108,25 @@ public final class BatchBuffer {
         return head;
     }
 
+    /** Whether inputs of {@code target} wait in the store. */
+    public boolean holds(String target) {
+        BatchState state = states.get(target);
+        return state != null && state.getBuffered() > 0;
+    }
+
+    /** The state of {@code target}, which {@link #holds} inputs. */
+    public BatchState state(String target) {
+        return states.get(target);
+    }
+
     /**
-     * Removes {@code done} (the head of {@code target}'s buffer) and updates the state: the oldest
-     * waiting input's arrival, and no failed attempts for the next batch.
+     * Removes {@code done} (the keys of the head of {@code target}'s buffer) and updates the state: the
+     * oldest waiting input's arrival, and no failed attempts for the next batch.
      */
-    public void removeHead(String target, BatchState state, List<Waiting> done) {
-        for (Waiting waiting : done) {
-            store.delete(waiting.storeKey());
+    public void removeHead(String target, List<String> done) {
+        BatchState state = states.get(target);
+        for (String key : done) {
+            store.delete(key);
         }
         if (state.getFailedAttempts() > 0) {
             store.delete(stateKey(target));

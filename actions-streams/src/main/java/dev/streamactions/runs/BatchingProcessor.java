@@ -4,11 +4,7 @@ import dev.streamactions.definitions.ActionId;
 import dev.streamactions.schemas.definitions.ActionType;
 import dev.streamactions.schemas.runs.RunRecord;
 import dev.streamactions.schemas.runs.Trigger;
-import dev.streamactions.schemas.state.BufferedRecord;
 import dev.streamactions.topics.TopicNames;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -17,9 +13,10 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * What the processors that run actions share: their inputs wait in a store ({@link ActionBatches}),
- * a wall-clock punctuator runs the batches that are due, and inputs that cannot be read go to the
- * dead-letter topic. Subclasses read their topic's records and say what a target is.
+ * What the processors that run actions share: their inputs wait for their batch in memory
+ * ({@link ActionBatches}), every waiting batch runs before the task commits ({@link BeforeCommit}), a
+ * wall-clock punctuator runs the batches that waited long enough and retries the parked ones, and inputs that
+ * cannot be read go to the dead-letter topic. Subclasses read their topic's records and say what a target is.
  */
 public abstract class BatchingProcessor implements Processor<byte[], byte[], Object, Object> {
 
@@ -46,7 +43,9 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
         this.emitter = new Emitter(context, sinks, run.registry());
         this.batches = new ActionBatches(new BatchBuffer(context.getStateStore(kind.store())), run.actions(),
                 run.access(), this::resolve, kind.trigger(), kind.settings(), emitter, run.metrics(), kind.takes(),
-                kind.announce());
+                kind.announce(), run.executor(), context::commit);
+        BeforeCommit beforeCommit = context.getStateStore(BeforeCommit.nameFor(kind.store()));
+        beforeCommit.runBeforeCommit(context, batches::beforeCommit);
         context.schedule(run.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, now -> batches.runDue());
     }
 
@@ -61,26 +60,8 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     /** Adds the record being processed to {@code target}'s batch, as the JSON object {@code json}. */
     protected void add(String target, Record<byte[], byte[]> record, String json) {
         RecordMetadata source = source();
-        batches.add(target, BufferedRecord.newBuilder()
-                .setSourceTopic(source.topic())
-                .setSourcePartition(source.partition())
-                .setSourceOffset(source.offset())
-                .setTimestamp(Instant.ofEpochMilli(record.timestamp()))
-                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                .setValue(sameText(record.value(), json) ? null : ByteBuffer.wrap(valueOf(record)))
-                .setJson(json)
-                .setBufferedAt(Instant.now())
-                .build());
-    }
-
-    private static byte[] valueOf(Record<byte[], byte[]> record) {
-        return record.value() == null ? new byte[0] : record.value();
-    }
-
-    /** Whether {@code value} is the UTF-8 of {@code json} (then only the JSON is stored). */
-    private static boolean sameText(byte[] value, String json) {
-        // A JSON log record is handed on as written; compare cheaply before comparing fully.
-        return value != null && value.length == json.length() && json.equals(new String(value, StandardCharsets.UTF_8));
+        batches.add(target, new ActionBatches.Input(source.topic(), source.partition(), source.offset(),
+                record.timestamp(), record.key(), record.value() == null ? new byte[0] : record.value(), json));
     }
 
     /** Sends the record being processed to the dead-letter topic: it cannot be read ({@code id} may be null). */

@@ -5,6 +5,7 @@ import dev.streamactions.metrics.ActionMetrics;
 import dev.streamactions.schemas.registry.SchemaRegistry;
 import dev.streamactions.schemas.runs.RunRecord;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -18,8 +19,9 @@ import java.util.function.Consumer;
  * @param punctuationInterval how often batches are looked at for being due
  * @param schedulerInterval   how often the scheduler looks for due actions
  * @param announce     hears {@code Running} records as runs start
+ * @param executor     where batches wait for their actions, off the stream threads
  */
 public record RunContext(ActionDefinitions definitions, LoadedActions actions, ScriptAccess access,
         SchemaRegistry registry, ActionMetrics metrics, ActionBatches.Settings logBatches,
         ActionBatches.Settings alertBatches, ActionBatches.Settings tickBatches, Duration punctuationInterval,
-        Duration schedulerInterval, Consumer<RunRecord> announce) {}
+        Duration schedulerInterval, Consumer<RunRecord> announce, Executor executor) {}
