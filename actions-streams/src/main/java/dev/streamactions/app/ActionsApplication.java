@@ -36,7 +36,12 @@ import dev.streamactions.topics.TopicAdmin;
 import dev.streamactions.topics.TopicNames;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -44,6 +49,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -156,15 +162,16 @@ public final class ActionsApplication implements AutoCloseable {
             Duration maxWait = config.duration(ActionsConfig.BATCH_MAX_WAIT_MS);
             int retries = config.getInt(ActionsConfig.RETRY_ATTEMPTS);
             Duration backoff = config.duration(ActionsConfig.RETRY_BACKOFF_MS);
+            Duration commitWait = config.duration(ActionsConfig.BATCH_COMMIT_WAIT_MS);
+            int maxRecords = config.getInt(ActionsConfig.BATCH_MAX_RECORDS);
             RunContext run = new RunContext(definitions, actions, access, registry, new ActionMetrics(meters),
-                    new ActionBatches.Settings(config.getInt(ActionsConfig.BATCH_MAX_RECORDS), maxWait, retries, backoff),
-                    new ActionBatches.Settings(config.getInt(ActionsConfig.BATCH_MAX_RECORDS), Duration.ZERO, retries,
-                            backoff),
-                    new ActionBatches.Settings(1, Duration.ZERO, 0, backoff),
+                    new ActionBatches.Settings(maxRecords, maxWait, retries, backoff, commitWait),
+                    new ActionBatches.Settings(maxRecords, Duration.ZERO, retries, backoff, commitWait),
+                    new ActionBatches.Settings(1, Duration.ZERO, 0, backoff, commitWait),
                     punctuationInterval(maxWait),
                     config.duration(ActionsConfig.SCHEDULER_INTERVAL_MS),
                     announcer, batchThreads);
-            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap, limits));
+            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap));
             streams.setUncaughtExceptionHandler(e -> {
                 log.error("A stream thread failed; replacing it", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -213,7 +220,7 @@ public final class ActionsApplication implements AutoCloseable {
         return builtIn;
     }
 
-    private static Properties streamsProperties(ActionsConfig config, String bootstrap, InvocationLimits limits) {
+    private static Properties streamsProperties(ActionsConfig config, String bootstrap) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ActionsConfig.APPLICATION_ID));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -225,18 +232,47 @@ public final class ActionsApplication implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ActionsConfig.STREAM_THREADS));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(ActionsConfig.TOPIC_REPLICATION));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toAbsolutePath().toString());
-        // A batch runs inside the transaction that commits its input, so the transaction must outlive the
-        // slowest batch (the action's timeout). It should not be much longer: after a crash, the partitions'
-        // new owner waits for the dead instance's open transaction to time out.
-        long transactionTimeout = Math.max(10_000, limits.timeout().toMillis() + 10_000);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) transactionTimeout);
+        // A commit waits for a running batch at most batch.commit.wait.ms (then parks it), so a transaction
+        // stays open about that long at most. Short, because after a crash the partitions' new owner and every
+        // read_committed consumer wait for the dead instance's open transaction to time out.
+        long commitWait = config.getLong(ActionsConfig.BATCH_COMMIT_WAIT_MS);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                (int) Math.max(10_000, 2 * commitWait + 5_000));
+        // A crashed instance is noticed after the session timeout: 10 s instead of the consumer's 45 s.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+        // Static membership: an instance restarted on the same data folder takes its partitions back
+        // without a rebalance (Kafka Streams appends the thread's index for each consumer).
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId(config.dataDir()));
         // New log streams are new topics matching the input pattern: notice them within seconds.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.METADATA_MAX_AGE_CONFIG), 5_000);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
-                (int) Math.max(300_000, 4 * limits.timeout().toMillis()));
         // Anything else Kafka Streams knows, as streams.<its name> (streams.consumer.session.timeout.ms, ...).
         p.putAll(config.originalsWithPrefix(ActionsConfig.STREAMS_PREFIX));
         return p;
+    }
+
+    /**
+     * This instance's {@code group.instance.id}: made once and kept in the data folder, so that a restart
+     * on the same folder is the same member of the group.
+     */
+    static String instanceId(Path dataDir) {
+        Path file = dataDir.resolve("instance-id");
+        try {
+            if (Files.exists(file)) {
+                String id = Files.readString(file, StandardCharsets.UTF_8).strip();
+                if (!id.isEmpty()) {
+                    return id;
+                }
+            }
+            Files.createDirectories(dataDir);
+            String id = "actions-" + UUID.randomUUID();
+            Path temp = Files.createTempFile(dataDir, "instance-id", ".tmp");
+            Files.writeString(temp, id + "\n", StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the instance id in " + file, e);
+        }
     }
 
     private static Duration punctuationInterval(Duration maxWait) {

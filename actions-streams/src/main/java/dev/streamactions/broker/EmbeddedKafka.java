@@ -160,6 +160,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("min.insync.replicas", "1");
         // A first consumer group starts at once instead of after 3 s.
         p.put("group.initial.rebalance.delay.ms", "0");
+        // A crashed producer's open transaction is aborted within a second of its timeout (the broker's default
+        // looks every 10 s): until then read_committed consumers of its partitions wait, so this is fail-over time.
+        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         // Topics exist because someone created them, never because a client named one by mistake.
         p.put("auto.create.topics.enable", "false");
         return p;

@@ -73,6 +73,9 @@ public final class ActionsConfig extends AbstractConfig {
     /** Longest a record waits for its batch to fill before the batch runs anyway. */
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
 
+    /** Longest the stream thread waits for a running batch before it parks the batch so a commit can go ahead. */
+    public static final String BATCH_COMMIT_WAIT_MS = "batch.commit.wait.ms";
+
     /** Times a failed batch is tried again before it goes to the dead-letter topic. */
     public static final String RETRY_ATTEMPTS = "retry.attempts";
 
@@ -188,7 +191,17 @@ public final class ActionsConfig extends AbstractConfig {
             .define(BATCH_MAX_RECORDS, Type.INT, 500, Range.between(1, 100_000), Importance.MEDIUM,
                     "Most log records in one batch handed to an action.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 1_000L, Range.between(0, 3_600_000), Importance.MEDIUM,
-                    "Longest a log record waits for its batch to fill before the batch runs anyway.")
+                    "Longest a log record waits for its batch to fill before the batch runs anyway. A batch"
+                            + " also runs when its task commits (every commit.interval.ms): inputs wait in memory,"
+                            + " and no offset is committed before their batch has run.")
+            .define(BATCH_COMMIT_WAIT_MS, Type.LONG, 2_000L, Range.between(0, 60_000), Importance.LOW,
+                    "Longest the stream thread waits for a running batch, at a commit or when the next batch"
+                            + " of the same action is due. A batch still running then is parked in the"
+                            + " changelogged store with the inputs behind it, so that the commit goes ahead; its"
+                            + " outputs are written by a later commit (a crash before that runs it again). This"
+                            + " bounds how long a transaction stays open, hence how long a crashed instance's"
+                            + " open transaction holds back read_committed consumers: the transaction timeout"
+                            + " is max(10 s, 2 x this + 5 s).")
             .define(RETRY_ATTEMPTS, Type.INT, 2, Range.between(0, 100), Importance.MEDIUM,
                     "Times a failed batch is tried again before its records go to actions.dlq.")
             .define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.between(0, 3_600_000), Importance.LOW,

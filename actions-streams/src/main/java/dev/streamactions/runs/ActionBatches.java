@@ -25,7 +25,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.KeyValue;
 import org.slf4j.Logger;
@@ -55,10 +58,13 @@ public final class ActionBatches {
     /**
      * How batches are cut and retried.
      *
-     * @param maxWait how long a batch may wait to fill; zero runs each input on arrival, waits for its run and
-     *                commits at once (alerts and ticks, whose latency matters)
+     * @param maxWait     how long a batch may wait to fill; zero runs each input on arrival, waits for its run
+     *                    and commits at once (alerts and ticks, whose latency matters)
+     * @param longestWait how long the stream thread waits for a running batch (at a commit, or when its
+     *                    target's next batch is due) before it parks the batch so that the commit goes ahead
      */
-    public record Settings(int maxRecords, Duration maxWait, int retryAttempts, Duration retryBackoff) {}
+    public record Settings(int maxRecords, Duration maxWait, int retryAttempts, Duration retryBackoff,
+            Duration longestWait) {}
 
     /** What a target stands for at the time its batch runs. */
     public sealed interface Resolution {}
@@ -114,9 +120,32 @@ public final class ActionBatches {
         Run running;
     }
 
-    /** A batch handed to its action, not yet written; {@code storeKeys} when it came from the store. */
-    private record Run(String target, List<Input> inputs, List<String> storeKeys, Runnable runnable,
-            LoadedActions.Ready ready, String runId, Instant startedAt, CompletableFuture<ActionResult> result) {}
+    /**
+     * A batch handed to its action, not yet written; {@code storeKeys} once its inputs are in the store (it
+     * came from there, or it ran across a commit).
+     */
+    private static final class Run {
+        final String target;
+        final List<Input> inputs;
+        final Runnable runnable;
+        final LoadedActions.Ready ready;
+        final String runId;
+        final Instant startedAt;
+        final CompletableFuture<ActionResult> result;
+        List<String> storeKeys;
+
+        Run(String target, List<Input> inputs, List<String> storeKeys, Runnable runnable, LoadedActions.Ready ready,
+                String runId, Instant startedAt, CompletableFuture<ActionResult> result) {
+            this.target = target;
+            this.inputs = inputs;
+            this.storeKeys = storeKeys;
+            this.runnable = runnable;
+            this.ready = ready;
+            this.runId = runId;
+            this.startedAt = startedAt;
+            this.result = result;
+        }
+    }
 
     private final BatchBuffer parked;
     private final LoadedActions actions;
@@ -174,7 +203,7 @@ public final class ActionBatches {
         t.waiting.add(input);
         if (settings.maxWait().isZero()) {
             dispatch(target, t);
-            finish(t);
+            awaitOrPark(target, t, System.nanoTime() + settings.longestWait().toNanos());
             commitNow.run();
         } else if (t.waiting.size() >= settings.maxRecords()) {
             dispatch(target, t);
@@ -189,7 +218,7 @@ public final class ActionBatches {
         while (it.hasNext()) {
             var entry = it.next();
             Target t = entry.getValue();
-            if (t.running != null && t.running.result().isDone()) {
+            if (t.running != null && t.running.result.isDone()) {
                 finish(t);
             }
             if (!t.waiting.isEmpty() && nanos - t.oldestNanos >= maxWait) {
@@ -207,6 +236,7 @@ public final class ActionBatches {
      * be committed. A batch that cannot end now is parked in the store, which commits too.
      */
     public void beforeCommit() {
+        long deadline = System.nanoTime() + settings.longestWait().toNanos();
         boolean more = true;
         while (more) {
             more = false;
@@ -214,19 +244,28 @@ public final class ActionBatches {
             for (var entry : targets.entrySet()) {
                 Target t = entry.getValue();
                 if (!t.waiting.isEmpty()) {
-                    dispatch(entry.getKey(), t);
+                    dispatch(entry.getKey(), t, deadline);
                     more |= !t.waiting.isEmpty();
                 }
             }
         }
-        for (Target t : targets.values()) {
-            finish(t);
+        for (var entry : targets.entrySet()) {
+            awaitOrPark(entry.getKey(), entry.getValue(), deadline);
         }
     }
 
-    /** Hands {@code t}'s oldest waiting inputs to their action, after writing the batch running before them. */
     private void dispatch(String target, Target t) {
-        finish(t);
+        dispatch(target, t, System.nanoTime() + settings.longestWait().toNanos());
+    }
+
+    /**
+     * Hands {@code t}'s oldest waiting inputs to their action, after writing the batch running before them
+     * (waited for until {@code deadline}, else parked with these inputs behind it).
+     */
+    private void dispatch(String target, Target t, long deadline) {
+        if (!awaitOrPark(target, t, deadline)) {
+            return;
+        }
         if (parked.holds(target)) {
             // The batch before failed and waits for its retry: these wait behind it.
             park(target, t.waiting);
@@ -250,13 +289,14 @@ public final class ActionBatches {
     private void runParked() {
         Instant now = Instant.now();
         for (KeyValue<String, BatchState> target : parked.targets()) {
-            if (target.value.getBuffered() == 0) {
+            Target t = targets.computeIfAbsent(target.key, k -> new Target());
+            if (target.value.getBuffered() == 0 && t.running == null) {
                 parked.forget(target.key);
                 continue;
             }
-            Target t = targets.computeIfAbsent(target.key, k -> new Target());
-            // The parked path is the rare one (failures, loading): each batch is waited for here.
-            while (target.value.getBuffered() > 0 && !now.isBefore(target.value.getNextAttemptAt())) {
+            long deadline = System.nanoTime() + settings.longestWait().toNanos();
+            while (t.running == null && target.value.getBuffered() > 0
+                    && !now.isBefore(target.value.getNextAttemptAt())) {
                 List<BatchBuffer.Waiting> head = parked.head(target.key, settings.maxRecords());
                 if (head.isEmpty()) {
                     target.value.setBuffered(0);
@@ -265,13 +305,44 @@ public final class ActionBatches {
                 int before = target.value.getBuffered();
                 start(target.key, t, head.stream().map(w -> Input.of(w.record())).toList(),
                         head.stream().map(BatchBuffer.Waiting::storeKey).toList());
-                finish(t);
-                if (target.value.getBuffered() == before) {
-                    break; // still loading, or failed again: its backoff is set
+                if (!awaitOrPark(target.key, t, deadline) || target.value.getBuffered() == before) {
+                    break; // still running, still loading, or failed again (its backoff is set)
                 }
                 now = Instant.now();
             }
         }
+    }
+
+    /**
+     * Waits until {@code deadline} for {@code t}'s running batch and writes its outcome; answers whether it
+     * ended. One still running is parked, with the inputs waiting behind it, so that a commit can go ahead
+     * without it: its outcome is written by a later commit, and a crash before that runs it again.
+     */
+    private boolean awaitOrPark(String target, Target t, long deadline) {
+        Run run = t.running;
+        if (run == null) {
+            return true;
+        }
+        try {
+            run.result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (run.storeKeys == null) {
+                log.info("Action {} has run for {} ms on a batch of {}; parking it so that the commit goes ahead",
+                        run.runnable.action(), Duration.between(run.startedAt, Instant.now()).toMillis(),
+                        run.inputs.size());
+                run.storeKeys = park(target, run.inputs);
+            }
+            park(target, t.waiting);
+            t.waiting.clear();
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a batch of " + run.runnable.action(), e);
+        } catch (ExecutionException e) {
+            // finish() reads the failure.
+        }
+        finish(t);
+        return true;
     }
 
     /** Starts {@code batch} of {@code target}, or settles it at once when it cannot run. */
@@ -339,34 +410,34 @@ public final class ActionBatches {
         }
     }
 
-    /** Waits for {@code t}'s running batch and writes its outcome. */
+    /** Writes the outcome of {@code t}'s running batch, which has ended. */
     private void finish(Target t) {
         Run run = t.running;
         if (run == null) {
             return;
         }
         t.running = null;
-        ActionDefinition definition = run.ready().definition();
-        ActionId id = run.runnable().action();
+        ActionDefinition definition = run.ready.definition();
+        ActionId id = run.runnable.action();
         ActionResult result;
         try {
-            result = run.result().join();
+            result = run.result.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof ActionRunException failure) {
-                failed(run.target(), run.inputs(), run.storeKeys(), definition, run.runId(), run.startedAt(),
+                failed(run.target, run.inputs, run.storeKeys, definition, run.runId, run.startedAt,
                         failure.logs(), RunRecords.describe(failure), failure.elapsed());
             } else {
-                log.error("Action {} could not be run on a batch of {}", id, run.inputs().size(), e.getCause());
-                failed(run.target(), run.inputs(), run.storeKeys(), definition, run.runId(), run.startedAt(),
+                log.error("Action {} could not be run on a batch of {}", id, run.inputs.size(), e.getCause());
+                failed(run.target, run.inputs, run.storeKeys, definition, run.runId, run.startedAt,
                         List.of(), "the runner failed: " + e.getCause(), Duration.ZERO);
             }
             return;
         }
-        int written = writeOutputs(run.runnable().outputTopic(), run.inputs(), result.recordsJson(), run.ready(), id);
-        emitter.run(RunRecords.completed(id, definition.getVersion(), trigger, run.runId(), run.startedAt(),
-                run.inputs().size(), written, result.logs()));
-        metrics.completed(id, trigger.name(), run.inputs().size(), written, result.elapsed());
-        done(run.target(), run.storeKeys());
+        int written = writeOutputs(run.runnable.outputTopic(), run.inputs, result.recordsJson(), run.ready, id);
+        emitter.run(RunRecords.completed(id, definition.getVersion(), trigger, run.runId, run.startedAt,
+                run.inputs.size(), written, result.logs()));
+        metrics.completed(id, trigger.name(), run.inputs.size(), written, result.elapsed());
+        done(run.target, run.storeKeys);
     }
 
     /** Takes a settled batch out of the store, when it was parked there. */
@@ -383,11 +454,14 @@ public final class ActionBatches {
         }
     }
 
-    private void park(String target, List<Input> inputs) {
+    /** Appends {@code inputs} to what {@code target} has parked; answers their keys in the store. */
+    private List<String> park(String target, List<Input> inputs) {
         Instant now = Instant.now();
+        List<String> keys = new ArrayList<>(inputs.size());
         for (Input input : inputs) {
-            parked.append(target, input.toBuffered(now));
+            keys.add(parked.append(target, input.toBuffered(now)));
         }
+        return keys;
     }
 
     /**

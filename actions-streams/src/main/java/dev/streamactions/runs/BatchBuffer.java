@@ -74,17 +74,18 @@ public final class BatchBuffer {
     /** One waiting input and its key in the store. */
     public record Waiting(String storeKey, BufferedRecord record) {}
 
-    /** Adds {@code record} at the end of {@code target}'s buffer and answers the buffer's new state. */
-    public BatchState append(String target, BufferedRecord record) {
+    /** Adds {@code record} at the end of {@code target}'s buffer and answers its key in the store. */
+    public String append(String target, BufferedRecord record) {
         BatchState state = states.computeIfAbsent(target, t -> newState(record.getBufferedAt()));
         if (state.getBuffered() == 0) {
             state.setOldestBufferedAt(record.getBufferedAt());
         }
         long sequence = state.getNextSequence();
-        store.put(recordKey(target, sequence), encode(record));
+        String key = recordKey(target, sequence);
+        store.put(key, encode(record));
         state.setNextSequence(sequence + 1);
         state.setBuffered(state.getBuffered() + 1);
-        return state;
+        return key;
     }
 
     /** Keeps a failed attempt of {@code target}'s head batch (attempts, backoff, error) across crashes. */
