@@ -123,8 +123,9 @@ public final class StreamsBenchmark {
                     Integer.parseInt(given.getOrDefault("pods", "8")),
                     Integer.parseInt(given.getOrDefault("latencyWarmup", "200")),
                     Integer.parseInt(given.getOrDefault("latencyEvents", "200")),
-                    List.of(given.getOrDefault("commitIntervals", "default,10").split(",")),
-                    List.of(given.getOrDefault("parts", "seed-transform,transform-all,identity,latency").split(",")),
+                    List.of(given.getOrDefault("commitIntervals", "default").split(",")),
+                    List.of(given.getOrDefault("parts", "seed-transform,transform-all,identity,threads2,memory,latency")
+                            .split(",")),
                     Path.of(given.getOrDefault("workDir", "target/bench")),
                     Integer.parseInt(given.getOrDefault("rounds", "1")),
                     Boolean.parseBoolean(given.getOrDefault("sample", "false")),
@@ -149,6 +150,10 @@ public final class StreamsBenchmark {
     private final List<String> machine = new ArrayList<>();
     private final List<Round> rounds = new ArrayList<>();
     private final List<String> warmupCurve = new ArrayList<>();
+    /** Each warm-up round: seconds since the warm-up began when it ended, and its records/s. */
+    private final List<double[]> warmupPoints = new ArrayList<>();
+    /** Resident memory with 20 actions attached, after 200k records: VmRSS and VmHWM in MiB. */
+    private double[] memory;
     private final List<Latency> latencies = new ArrayList<>();
     private Path work;
     private EmbeddedKafka kafka;
@@ -214,6 +219,12 @@ public final class StreamsBenchmark {
         if (options.parts().contains("identity")) {
             identity();
         }
+        if (options.parts().contains("threads2") && all) {
+            twoStreamThreads();
+        }
+        if (options.parts().contains("memory")) {
+            memoryWithTwentyActions();
+        }
         if (options.parts().contains("latency")) {
             alertLatency(options.commitIntervals().get(0));
             for (String interval : options.commitIntervals().subList(1, options.commitIntervals().size())) {
@@ -235,12 +246,17 @@ public final class StreamsBenchmark {
     // ------------------------------------------------------------------------------------ the application
 
     private ActionsApplication startApp(String commitInterval) throws Exception {
+        return startApp(commitInterval, Map.of());
+    }
+
+    private ActionsApplication startApp(String commitInterval, Map<String, String> overrides) throws Exception {
         Map<String, String> settings = new HashMap<>(Map.of(
                 ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
                 ActionsConfig.DATA_DIR, work.resolve("app").toString(),
                 ActionsConfig.HTTP_PORT, "0",
                 ActionsConfig.TOPIC_PARTITIONS, Integer.toString(options.partitions())));
         settings.putAll(options.app());
+        settings.putAll(overrides);
         if (!commitInterval.equals("default")) {
             settings.put(ActionsConfig.COMMIT_INTERVAL_MS, commitInterval);
         }
@@ -270,6 +286,7 @@ public final class StreamsBenchmark {
                             "k8s_upper", (long) options.warmupRecords())));
             String line = String.format(Locale.ROOT, "%.0f", summary.rate());
             warmupCurve.add(line);
+            warmupPoints.add(new double[] {secondsSince(start), summary.rate()});
             say("warm-up round %d: %d records through both actions in %.2f s (%s records/s per action, %.0f s so far);"
                     + " %s", round, summary.records(), summary.fromFirst(), line, secondsSince(start), summary.where());
         } while (secondsSince(start) < options.warmup());
@@ -284,6 +301,65 @@ public final class StreamsBenchmark {
                         new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of())), r));
             }
         }
+    }
+
+    /**
+     * transform-all again on an instance with {@code num.stream.threads=2} (same JVM, so the same warm
+     * engine; one warm-up round for the new contexts).
+     */
+    private void twoStreamThreads() throws Exception {
+        app.close();
+        Map<String, String> two = new HashMap<>(Map.of(ActionsConfig.STREAM_THREADS, "2"));
+        long t = System.nanoTime();
+        app = startApp(options.commitIntervals().get(0), two);
+        app.awaitRunning(Duration.ofSeconds(120));
+        say("application restarted with num.stream.threads=2 in %.1f s", secondsSince(t));
+        Round warm = releaseAndWait("2 threads warm-up", "logs.default.k8s_all", options.warmupRecords(),
+                new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of()));
+        say("2 threads warm-up: %.0f records/s", warm.rate());
+        for (int r = 1; r <= options.rounds(); r++) {
+            rounds.add(report(releaseAndWait("transform-all, 2 threads", "logs.default.k8s_all", options.records(),
+                    new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of())), r));
+        }
+        app.close();
+        app = startApp(options.commitIntervals().get(0));
+        app.awaitRunning(Duration.ofSeconds(120));
+    }
+
+    /** 20 copies of transform-all, each on a stream of its own, 10,000 records each at once: the process's RSS. */
+    private void memoryWithTwentyActions() throws Exception {
+        String seedMain = Files.readString(Cli.seedFolder().resolve("main.py"));
+        String distinct = Files.readString(Cli.seedFolder().resolve("distinct.py"));
+        byte[] zip = StreamsTestKit.zip(transformAll(seedMain), "distinct.py", distinct);
+        List<String> topics = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            String name = "mem_" + i;
+            StreamsTestKit.define(app, ORG, name, ActionType.realtime, null, zip);
+            app.definitions().attach(ORG, name, name, null);
+            topics.add("logs.default." + name);
+            outputs.add("logs.default." + name + "." + name);
+        }
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.createTopics(topics.stream().map(topic -> new NewTopic(topic, options.partitions(), (short) 1))
+                    .toList()).all().get();
+        }
+        Round round = report(releaseAndWait("20 actions", topics, 10_000, new Done(outputs, Map.of())), 1);
+        memory = new double[] {procStatusMiB("VmRSS"), procStatusMiB("VmHWM")};
+        say("20 actions attached, %,d records through them: RSS %.0f MiB now, %.0f MiB at the peak (whole process:"
+                + " broker, application, 20 actions' contexts, this benchmark)", round.records(), memory[0], memory[1]);
+        for (int i = 1; i <= 20; i++) {
+            app.definitions().remove(new dev.streamactions.definitions.ActionId(ORG, "mem_" + i));
+        }
+    }
+
+    private static double procStatusMiB(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 
     /** The seed's main.py doing all its work but returning the upper-cased copies, one per input. */
@@ -350,6 +426,11 @@ public final class StreamsBenchmark {
      * and waits until {@code done} holds for what was committed since.
      */
     private Round releaseAndWait(String name, String topic, int count, Done done) throws Exception {
+        return releaseAndWait(name, List.of(topic), count, done);
+    }
+
+    /** As above, {@code count} records to each of {@code topics}, all in the one transaction. */
+    private Round releaseAndWait(String name, List<String> topics, int count, Done done) throws Exception {
         AvroDeserializer<RunRecord> runs = AvroDeserializer.forClass(app.registry(), RunRecord.class);
         List<String> watched = new ArrayList<>(done.outputs());
         if (!done.runsIn().isEmpty()) {
@@ -371,10 +452,12 @@ public final class StreamsBenchmark {
             producer.beginTransaction();
             int parts = options.partitions();
             for (int i = 0; i < count; i++) {
-                long n = sequence++;
-                int pod = (int) (n % options.pods());
-                producer.send(new ProducerRecord<>(topic, (int) (n % parts), ("checkout-" + pod).getBytes(StandardCharsets.UTF_8),
-                        k8sRecord(n, pod)));
+                for (String topic : topics) {
+                    long n = sequence++;
+                    int pod = (int) (n % options.pods());
+                    producer.send(new ProducerRecord<>(topic, (int) (n % parts),
+                            ("checkout-" + pod).getBytes(StandardCharsets.UTF_8), k8sRecord(n, pod)));
+                }
             }
             producer.flush();
             double produceSeconds = secondsSince(produceStart);
@@ -438,7 +521,8 @@ public final class StreamsBenchmark {
             where.append("CPU s:");
             cpuAfter.forEach((group, seconds) -> where.append(String.format(Locale.ROOT, " %s %.2f", group,
                     seconds - cpuBefore.getOrDefault(group, 0.0))));
-            return new Round(name, count, (last - first) / 1e9, (last - released) / 1e9, produceSeconds, where.toString());
+            return new Round(name, (long) count * topics.size(), (last - first) / 1e9, (last - released) / 1e9,
+                    produceSeconds, where.toString());
         }
     }
 
@@ -573,6 +657,33 @@ public final class StreamsBenchmark {
                     say("ratio %s / identity: %.3f   goal >= 0.50: %s", name, ratio, ratio >= 0.5 ? "MET" : "NOT MET");
                 }
             }
+            Double all = best.get("transform-all");
+            if (all != null) {
+                say("ratio transform-all / identity: %.3f   stretch goal >= 0.80: %s", all / identity,
+                        all / identity >= 0.8 ? "MET" : "NOT MET");
+            }
+        }
+        Double one = best.get("transform-all");
+        Double two = best.get("transform-all, 2 threads");
+        if (one != null && two != null) {
+            say("ratio transform-all 2 threads / 1 thread: %.2f   goal >= 1.6: %s", two / one,
+                    two / one >= 1.6 ? "MET" : "NOT MET");
+        }
+        if (!warmupPoints.isEmpty()) {
+            // Flat: every round that ended after 60 s runs at >= 80% of the last three rounds' median.
+            List<Double> last = warmupPoints.subList(Math.max(0, warmupPoints.size() - 3), warmupPoints.size())
+                    .stream().map(p -> p[1]).sorted().toList();
+            double median = last.get(last.size() / 2);
+            boolean reached = warmupPoints.stream().anyMatch(p -> p[0] <= 60) && warmupPoints.get(warmupPoints.size() - 1)[0] > 60;
+            boolean flat = reached && warmupPoints.stream().filter(p -> p[0] > 60).allMatch(p -> p[1] >= 0.8 * median);
+            double slowest = warmupPoints.stream().filter(p -> p[0] > 60).mapToDouble(p -> p[1]).min().orElse(0);
+            say("warm-up after 60 s: slowest round %.0f records/s, median of the last three %.0f: %s (goal: every round"
+                    + " after 60 s >= 80%% of the last three's median)", slowest, median,
+                    !reached ? "NOT MEASURED (warm-up shorter than 60 s)" : flat ? "MET" : "NOT MET");
+        }
+        if (memory != null) {
+            say("RSS with 20 actions attached and 200,000 records through them: %.0f MiB, peak %.0f MiB   goal < 1536 MiB:"
+                    + " %s", memory[0], memory[1], memory[1] < 1536 ? "MET" : "NOT MET");
         }
         if (!latencies.isEmpty()) {
             say("");
