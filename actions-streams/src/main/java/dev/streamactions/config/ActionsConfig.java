@@ -73,7 +73,7 @@ public final class ActionsConfig extends AbstractConfig {
     /** Longest a record waits for its batch to fill before the batch runs anyway. */
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
 
-    /** Longest the stream thread waits for a running batch before it parks the batch so a commit can go ahead. */
+    /** Longest a stream thread waits for running batches in one transaction before it parks them. */
     public static final String BATCH_COMMIT_WAIT_MS = "batch.commit.wait.ms";
 
     /** Times a failed batch is tried again before it goes to the dead-letter topic. */
@@ -195,8 +195,9 @@ public final class ActionsConfig extends AbstractConfig {
                             + " also runs when its task commits (every commit.interval.ms): inputs wait in memory,"
                             + " and no offset is committed before their batch has run.")
             .define(BATCH_COMMIT_WAIT_MS, Type.LONG, 2_000L, Range.between(0, 60_000), Importance.LOW,
-                    "Longest the stream thread waits for a running batch, at a commit or when the next batch"
-                            + " of the same action is due. A batch still running then is parked in the"
+                    "Longest a stream thread waits for running batches in one transaction, all its waits"
+                            + " together (at the commit, or when the next batch of an action is due while the one"
+                            + " before still runs). A batch still running then is parked in the"
                             + " changelogged store with the inputs behind it, so that the commit goes ahead; its"
                             + " outputs are written by a later commit (a crash before that runs it again). This"
                             + " bounds how long a transaction stays open, hence how long a crashed instance's"

@@ -60,8 +60,9 @@ public final class ActionBatches {
      *
      * @param maxWait     how long a batch may wait to fill; zero runs each input on arrival, waits for its run
      *                    and commits at once (alerts and ticks, whose latency matters)
-     * @param longestWait how long the stream thread waits for a running batch (at a commit, or when its
-     *                    target's next batch is due) before it parks the batch so that the commit goes ahead
+     * @param longestWait how long the stream thread may wait for running batches in one transaction, all its
+     *                    waits together ({@link WaitBudget}); a batch still running then is parked so that
+     *                    the commit goes ahead
      */
     public record Settings(int maxRecords, Duration maxWait, int retryAttempts, Duration retryBackoff,
             Duration longestWait) {}
@@ -160,6 +161,7 @@ public final class ActionBatches {
     private final Executor executor;
     private final java.lang.Runnable commitNow;
     private final Map<String, Target> targets = new HashMap<>();
+    private final WaitBudget budget = WaitBudget.ofThisThread();
 
     /**
      * @param takes     the type of action the inputs are for: a realtime action gets the inputs as its
@@ -191,6 +193,7 @@ public final class ActionBatches {
 
     /** Adds an input to {@code target}'s batch, and hands the batch to its action when that makes it due. */
     public void add(String target, Input input) {
+        budget.working();
         if (parked.holds(target)) {
             // Behind the inputs parked before it, in the store, so that the target's order holds.
             parked.append(target, input.toBuffered(Instant.now()));
@@ -203,7 +206,7 @@ public final class ActionBatches {
         t.waiting.add(input);
         if (settings.maxWait().isZero()) {
             dispatch(target, t);
-            awaitOrPark(target, t, System.nanoTime() + settings.longestWait().toNanos());
+            awaitOrPark(target, t, budget.deadline(settings.longestWait()));
             commitNow.run();
         } else if (t.waiting.size() >= settings.maxRecords()) {
             dispatch(target, t);
@@ -212,6 +215,7 @@ public final class ActionBatches {
 
     /** Writes the batches that have ended, hands on those that waited long enough, retries parked ones. */
     public void runDue() {
+        budget.working();
         long nanos = System.nanoTime();
         long maxWait = settings.maxWait().toNanos();
         var it = targets.entrySet().iterator();
@@ -236,7 +240,8 @@ public final class ActionBatches {
      * be committed. A batch that cannot end now is parked in the store, which commits too.
      */
     public void beforeCommit() {
-        long deadline = System.nanoTime() + settings.longestWait().toNanos();
+        budget.committing();
+        long deadline = budget.deadline(settings.longestWait());
         boolean more = true;
         while (more) {
             more = false;
@@ -255,7 +260,7 @@ public final class ActionBatches {
     }
 
     private void dispatch(String target, Target t) {
-        dispatch(target, t, System.nanoTime() + settings.longestWait().toNanos());
+        dispatch(target, t, budget.deadline(settings.longestWait()));
     }
 
     /**
@@ -294,7 +299,7 @@ public final class ActionBatches {
                 parked.forget(target.key);
                 continue;
             }
-            long deadline = System.nanoTime() + settings.longestWait().toNanos();
+            long deadline = budget.deadline(settings.longestWait());
             while (t.running == null && target.value.getBuffered() > 0
                     && !now.isBefore(target.value.getNextAttemptAt())) {
                 List<BatchBuffer.Waiting> head = parked.head(target.key, settings.maxRecords());

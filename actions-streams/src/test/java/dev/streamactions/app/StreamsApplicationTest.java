@@ -28,10 +28,18 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,6 +149,58 @@ class StreamsApplicationTest {
             JsonNode value = json(r.value());
             assertThat(text(r.key())).isEqualTo("key-" + value.get("n").asInt());
             assertThat(value.get("message").asText()).isEqualTo("HELLO " + value.get("n").asInt());
+        }
+    }
+
+    @Test
+    void aBatchThatRunsLongerThanACommitWaitsDoesNotHoldBackTheOtherActions() throws Exception {
+        // batch.commit.wait.ms is 2 s here: the slow batch is parked so that commits go ahead without it.
+        define(app, "default", "slow", ActionType.realtime, null, zip("""
+                import time
+                def main(data, logger):
+                    time.sleep(8)
+                    return [dict(r, slow=True) for r in data]
+                """));
+        define(app, "default", "quick", ActionType.realtime, null, zip("""
+                def main(data, logger):
+                    return [dict(r, quick=True) for r in data]
+                """));
+        app.definitions().attach("default", "slowstream", "slow", "slow_out");
+        app.definitions().attach("default", "quickstream", "quick", "quick_out");
+        List<String[]> one = new ArrayList<>();
+        one.add(new String[] {"s", "{\"n\":1}"});
+        produce(app.bootstrapServers(), "logs.default.slowstream", one);
+        List<String[]> quick = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            quick.add(new String[] {"q" + i, "{\"n\":" + i + "}"});
+        }
+        produce(app.bootstrapServers(), "logs.default.quickstream", quick);
+
+        // The quick action's outputs are committed while the slow batch still runs...
+        assertThat(readUntil(app.bootstrapServers(), "quick_out", rs -> rs.size() >= 5)).hasSize(5);
+        assertThat(committedEnd("slow_out")).as("committed offsets of the slow action's output").isZero();
+        // ...and the slow batch's output comes once, when it ends.
+        var slow = readUntil(app.bootstrapServers(), "slow_out", rs -> !rs.isEmpty());
+        assertThat(slow).hasSize(1);
+        assertThat(json(slow.get(0).value()).get("slow").asBoolean()).isTrue();
+        List<RunRecord> runs = runsUntil(app, "default", "slow",
+                rs -> rs.stream().anyMatch(r -> r.getStatus() == RunStatus.Completed));
+        assertThat(runs).filteredOn(r -> r.getStatus() == RunStatus.Completed).singleElement()
+                .satisfies(r -> assertThat(r.getRecordsIn()).isEqualTo(1));
+    }
+
+    /** The read_committed end offsets of {@code topic}, summed (0: nothing committed, or no such topic yet). */
+    private long committedEnd(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                app.bootstrapServers()))) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                return 0;
+            }
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+                    .values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
         }
     }
 
