@@ -340,10 +340,7 @@ public final class StreamsBenchmark {
             topics.add("logs.default." + name);
             outputs.add("logs.default." + name + "." + name);
         }
-        try (Admin admin = Admin.create(clientProperties())) {
-            admin.createTopics(topics.stream().map(topic -> new NewTopic(topic, options.partitions(), (short) 1))
-                    .toList()).all().get();
-        }
+        // Attaching made the streams' topics and their output topics.
         Round round = report(releaseAndWait("20 actions", topics, 10_000, new Done(outputs, Map.of())), 1);
         memory = new double[] {procStatusMiB("VmRSS"), procStatusMiB("VmHWM")};
         say("20 actions attached, %,d records through them: RSS %.0f MiB now, %.0f MiB at the peak (whole process:"
