@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stopping the application mid-stream and starting it again loses nothing and repeats nothing: records
- * waiting in a batch when it stopped are restored from the store's changelog (the local state is
- * deleted in between, as on a new machine) and run once.
+ * waiting in memory for their batch when it stopped run before its last commit (the before-commit hook),
+ * and whatever was parked in the store is restored from its changelog (the local state is deleted in
+ * between, as on a new machine) and run once. A crash instead of a stop is {@code ScaleOutIT}'s.
  */
 class RestartExactlyOnceTest {
     private static final int RECORDS = 400;
@@ -41,7 +42,8 @@ class RestartExactlyOnceTest {
                     ActionsConfig.DATA_DIR, dir.resolve("app").toString(),
                     ActionsConfig.TOPIC_PARTITIONS, "2",
                     ActionsConfig.BATCH_MAX_RECORDS, "50",
-                    // Long enough that the last, partial batches are still waiting when the first instance stops.
+                    // Long enough that the last, partial batches are still waiting when the first instance stops
+                    // (they are cut by the stop's commit, not by the wait).
                     ActionsConfig.BATCH_MAX_WAIT_MS, "4000");
             var parts = new ActionsApplication.Parts(StreamsTestKit.shared(registry), StreamsTestKit.EVERYONE_MAY_FETCH);
             List<String[]> records = new ArrayList<>();
