@@ -136,6 +136,7 @@ public final class ActionsApplication implements AutoCloseable {
             this.rootUser = iam.ensureRootUser(config);
             ScriptAccess access = parts.access() != null ? parts.access() : new IamScriptAccess(iam);
             this.runner = ActionRunner.start(RunnerSettings.in(config.dataDir().resolve("runner"))
+                    .withMaxContextsPerAction(config.getInt(ActionsConfig.ACTION_MAX_CONTEXTS))
                     .withPackageIndex(packageIndex(config)));
             closeables.push(runner);
             if (!runner.compilationEnabled()) {

@@ -115,7 +115,9 @@ class ScaleOutIT {
                 long restartKilledAt = System.nanoTime();
                 restarted.destroyForcibly();
                 assertThat(restarted.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                long startedAt = System.nanoTime();
                 startInstance(kafka, scripts, victim);
+                report("(of which the restarted ./actions start took, until it printed that it is up,", startedAt);
                 produceAndAwait(kafka, 400, 600);
                 report("kill -9 and a restart on the same data folder: outputs flowing again after", restartKilledAt);
 

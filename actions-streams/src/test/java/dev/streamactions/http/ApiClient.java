@@ -49,7 +49,8 @@ public final class ApiClient {
 
     public Response send(String method, String path, String body, String user, String secret) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofSeconds(60))
+                // An upload is checked by GraalPy, cold in a fresh JVM and slow while earlier tests' code still compiles.
+                .timeout(Duration.ofSeconds(120))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         if (user != null) {
