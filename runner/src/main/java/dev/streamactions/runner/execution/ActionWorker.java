@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.io.file.PathUtils;
 import org.graalvm.polyglot.Context;
@@ -50,7 +51,8 @@ public final class ActionWorker implements AutoCloseable {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private final Path temp;
-    private Context context;
+    /** Set on the worker's thread; read by {@link #close()} from others, to cancel a running script. */
+    private volatile Context context;
     private Value run;
     private volatile boolean broken;
 
@@ -208,22 +210,38 @@ public final class ActionWorker implements AutoCloseable {
         } catch (InterruptedException e) {
             // The caller is shutting down: stop the script, the worker is not reusable.
             broken = true;
-            if (context != null) {
-                context.close(true);
-            }
+            close();
             Thread.currentThread().interrupt();
             throw new ExecutionException("interrupted while the action ran", e);
         }
     }
 
+    /**
+     * Cancels a script still running and closes the context on the worker's own thread, after the task it
+     * is in: so a context that a start still under way creates after this call is closed too. A context
+     * left to the garbage collector is worse than a leak: GraalPy finalizes it when the engine creates its
+     * next context, and that finalization can wait forever on the collected context's locks.
+     */
     @Override
     public void close() {
+        Context running = context;
+        if (running != null) {
+            running.close(true);
+        }
+        try {
+            thread.execute(this::closeHere);
+        } catch (RejectedExecutionException e) {
+            // Closed before: the task that closes the context is queued already.
+        }
+        thread.shutdown();
+    }
+
+    private void closeHere() {
         try {
             if (context != null) {
                 context.close(true);
             }
         } finally {
-            thread.shutdownNow();
             try {
                 PathUtils.deleteDirectory(temp);
             } catch (IOException e) {
