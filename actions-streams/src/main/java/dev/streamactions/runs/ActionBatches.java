@@ -273,8 +273,7 @@ public final class ActionBatches {
         }
         if (parked.holds(target)) {
             // The batch before failed and waits for its retry: these wait behind it.
-            park(target, t.waiting);
-            t.waiting.clear();
+            parkWaiting(target, t);
             return;
         }
         List<Input> batch;
@@ -294,11 +293,12 @@ public final class ActionBatches {
     private void runParked() {
         Instant now = Instant.now();
         for (KeyValue<String, BatchState> target : parked.targets()) {
-            Target t = targets.computeIfAbsent(target.key, k -> new Target());
-            if (target.value.getBuffered() == 0 && t.running == null) {
+            Target known = targets.get(target.key);
+            if (target.value.getBuffered() == 0 && (known == null || known.running == null)) {
                 parked.forget(target.key);
                 continue;
             }
+            Target t = targets.computeIfAbsent(target.key, k -> new Target());
             long deadline = budget.deadline(settings.longestWait());
             while (t.running == null && target.value.getBuffered() > 0
                     && !now.isBefore(target.value.getNextAttemptAt())) {
@@ -337,8 +337,7 @@ public final class ActionBatches {
                         run.inputs.size());
                 run.storeKeys = park(target, run.inputs);
             }
-            park(target, t.waiting);
-            t.waiting.clear();
+            parkWaiting(target, t);
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -459,6 +458,12 @@ public final class ActionBatches {
         }
     }
 
+    /** Moves what {@code t} holds in memory to the store, behind what it has parked. */
+    private void parkWaiting(String target, Target t) {
+        park(target, t.waiting);
+        t.waiting.clear();
+    }
+
     /** Appends {@code inputs} to what {@code target} has parked; answers their keys in the store. */
     private List<String> park(String target, List<Input> inputs) {
         Instant now = Instant.now();
@@ -486,8 +491,7 @@ public final class ActionBatches {
                 park(target, batch);
                 Target t = targets.get(target);
                 if (t != null) {
-                    park(target, t.waiting);
-                    t.waiting.clear();
+                    parkWaiting(target, t);
                 }
             }
             BatchState state = parked.state(target);
