@@ -1,15 +1,26 @@
-# shellcheck shell=bash
-# Sourced by ./actions and .ci/run: finds a Java >= 21 for this project.
+#!/usr/bin/env bash
+# Finds a Java >= 21 for this project. Sourced by ./actions:
 #
 #   . bin/find-java.sh
 #   find_java || exit 1
 #
 # On success it sets ACTIONS_JAVA (the java binary), ACTIONS_JAVA_HOME (its home) and
-# ACTIONS_JAVA_MAJOR (its feature version). Candidates, in order: $JAVA_HOME/bin/java, `java` on the
-# PATH, then the newest of /usr/lib/jvm/*/bin/java. A candidate older than 21 is skipped. On failure it
-# prints one line on stderr naming what it found, and returns 1.
+# ACTIONS_JAVA_MAJOR (its feature version). Run as a command (./mvnw does), it prints the home.
+# Candidates, in order: $JAVA_HOME/bin/java, `java` on the PATH, then the newest JDK in the usual
+# install folders (JDK_FOLDERS below). A candidate older than 21 is skipped. On failure it prints one
+# line on stderr naming what it found, and returns 1.
 
 ACTIONS_MIN_JAVA=21
+
+# Where JDKs are installed when neither JAVA_HOME nor the PATH names one: Debian/Ubuntu packages and
+# Temurin's, SDKMAN!, IntelliJ's downloads, hand-unpacked archives, macOS. ACTIONS_JDK_FOLDERS
+# (colon-separated) replaces the list.
+if [ -n "${ACTIONS_JDK_FOLDERS:-}" ]; then
+    IFS=: read -r -a JDK_FOLDERS <<<"$ACTIONS_JDK_FOLDERS"
+else
+    JDK_FOLDERS=(/usr/lib/jvm "$HOME/.sdkman/candidates/java" "$HOME/.jdks" /opt /opt/java /usr/local
+        /Library/Java/JavaVirtualMachines)
+fi
 
 # The feature version of a java binary, from `java -version`: "17.0.15" -> 17, "21" -> 21,
 # "25.0.1" -> 25, "25-ea" -> 25, "1.8.0_402" -> 8. Prints nothing when it cannot tell.
@@ -42,7 +53,12 @@ find_java() {
         _actions_seen "$candidate" "$major"
     done
 
-    for candidate in /usr/lib/jvm/*/bin/java; do
+    local -a installed=()
+    local folder
+    for folder in "${JDK_FOLDERS[@]}"; do
+        installed+=("$folder"/*/bin/java "$folder"/*/Contents/Home/bin/java)
+    done
+    for candidate in "${installed[@]}"; do
         [ -x "$candidate" ] || continue
         major=$(java_major_version "$candidate") || continue
         if [ "$major" -ge "$ACTIONS_MIN_JAVA" ] && [ "$major" -gt "$best_major" ]; then
@@ -57,7 +73,7 @@ find_java() {
         return 0
     fi
 
-    echo "error: no Java $ACTIONS_MIN_JAVA or newer found (looked at JAVA_HOME, java on the PATH and /usr/lib/jvm/*;" \
+    echo "error: no Java $ACTIONS_MIN_JAVA or newer found (looked at JAVA_HOME, java on the PATH and in ${JDK_FOLDERS[*]};" \
         "found:${seen:- none}); install a JDK $ACTIONS_MIN_JAVA+ and set JAVA_HOME to it" >&2
     return 1
 }
@@ -79,3 +95,8 @@ _actions_use_java() {
     ACTIONS_JAVA_HOME=$(cd "$(dirname "$real")/.." && pwd)
     ACTIONS_JAVA_MAJOR=$2
 }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    find_java || exit 1
+    printf '%s\n' "$ACTIONS_JAVA_HOME"
+fi
