@@ -1,6 +1,7 @@
 package dev.streamactions.definitions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamactions.http.ApiError;
 import dev.streamactions.http.ApiRoutes;
 import dev.streamactions.http.JsonBodies;
 import dev.streamactions.http.RouteGroup;
@@ -139,20 +140,20 @@ public final class ActionRoutes implements RouteGroup {
         String org = org(ctx);
         String name = create ? required(ctx, "name") : ctx.pathParam("name");
         if (!create && ctx.formParam("name") != null && !ctx.formParam("name").equals(name)) {
-            throw new BadRequestResponse("field 'name' is '" + ctx.formParam("name") + "' but the path names action "
-                    + name + "; an action cannot be renamed");
+            throw ApiError.badField("name", "field 'name' is '" + ctx.formParam("name") + "' but the path names"
+                    + " action " + name + "; an action cannot be renamed");
         }
         ActionId id;
         try {
             id = new ActionId(org, name);
         } catch (IllegalArgumentException e) {
-            throw new BadRequestResponse(e.getMessage());
+            throw ApiError.badField("name", e.getMessage());
         }
         ActionType type = type(required(ctx, "type"));
         String serviceAccount = required(ctx, "service_account");
         if (iam.serviceAccounts(org).stream().noneMatch(a -> a.email().equals(serviceAccount))) {
-            throw new BadRequestResponse("there is no service account " + serviceAccount + " in org " + org
-                    + "; create it with POST /api/" + org + "/service_accounts (its runs act as it)");
+            throw ApiError.badField("service_account", "there is no service account " + serviceAccount + " in org "
+                    + org + "; create it with POST /api/" + org + "/service_accounts (its runs act as it)");
         }
         Map<String, String> env = env(ctx.formParam("env"));
         String schedule = blankToNull(ctx.formParam("schedule"));
@@ -160,7 +161,7 @@ public final class ActionRoutes implements RouteGroup {
             try {
                 Schedule.parse(schedule);
             } catch (IllegalArgumentException e) {
-                throw new BadRequestResponse("bad schedule: " + e.getMessage());
+                throw ApiError.badField("schedule", "bad schedule: " + e.getMessage());
             }
         }
         ActionDefinitions.Draft checked;
@@ -174,12 +175,12 @@ public final class ActionRoutes implements RouteGroup {
         try {
             runner.check(zip, runnerType(type));
         } catch (ActionLoadException e) {
-            throw new BadRequestResponse("the package cannot be used (" + e.problem() + "): " + e.getMessage());
+            throw ApiError.badField("file", "the package cannot be used (" + e.problem() + "): " + e.getMessage());
         }
         // Refused here, before the package is stored; define() checks again against a racing upload.
         if (create && definitions.find(id).isPresent()) {
-            throw new ConflictResponse("action " + name + " exists already in org " + org + "; upload a new version"
-                    + " with PUT /api/" + org + "/actions/" + name + ", or choose another name");
+            throw ApiError.conflictingField("name", "action " + name + " exists already in org " + org + "; upload a"
+                    + " new version with PUT /api/" + org + "/actions/" + name + ", or choose another name");
         }
         if (!create && definitions.find(id).isEmpty()) {
             throw new NotFoundResponse(missing(id) + "; create it with POST /api/" + org + "/actions");
@@ -297,7 +298,7 @@ public final class ActionRoutes implements RouteGroup {
     private static String required(Context ctx, String field) {
         String value = blankToNull(ctx.formParam(field));
         if (value == null) {
-            throw new BadRequestResponse("field '" + field + "' is missing" + switch (field) {
+            throw ApiError.badField(field, "field '" + field + "' is missing" + switch (field) {
                 case "type" -> "; it is realtime or scheduled";
                 case "service_account" -> "; name the service account whose permissions the action's runs use";
                 default -> "";
@@ -308,7 +309,7 @@ public final class ActionRoutes implements RouteGroup {
 
     private static ActionType type(String text) {
         return Arrays.stream(ActionType.values()).filter(t -> t.name().equals(text)).findFirst()
-                .orElseThrow(() -> new BadRequestResponse("unknown type '" + text + "'; it is realtime or scheduled"));
+                .orElseThrow(() -> ApiError.badField("type", "unknown type '" + text + "'; it is realtime or scheduled"));
     }
 
     private static dev.streamactions.runner.ActionType runnerType(ActionType type) {
@@ -327,18 +328,18 @@ public final class ActionRoutes implements RouteGroup {
         try {
             tree = JsonBodies.tree(text);
         } catch (BadRequestResponse e) {
-            throw new BadRequestResponse("field 'env' is not JSON (" + e.getMessage() + "); send an object such as"
+            throw ApiError.badField("env", "field 'env' is not JSON (" + e.getMessage() + "); send an object such as"
                     + " {\"OPENOBSERVE_ORG\": \"default\"}");
         }
         if (!tree.isObject()) {
-            throw new BadRequestResponse("field 'env' must be a JSON object of names to values, such as"
+            throw ApiError.badField("env", "field 'env' must be a JSON object of names to values, such as"
                     + " {\"OPENOBSERVE_ORG\": \"default\"}");
         }
         Map<String, String> env = new TreeMap<>();
         for (var field : tree.properties()) {
             JsonNode value = field.getValue();
             if (!value.isValueNode() || value.isNull()) {
-                throw new BadRequestResponse("env variable '" + field.getKey() + "' must be a string, number or"
+                throw ApiError.badField("env", "env variable '" + field.getKey() + "' must be a string, number or"
                         + " boolean, not " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
             }
             env.put(field.getKey(), value.asText());
@@ -349,7 +350,7 @@ public final class ActionRoutes implements RouteGroup {
     private static byte[] zip(Context ctx) throws IOException {
         UploadedFile file = ctx.uploadedFile("file");
         if (file == null) {
-            throw new BadRequestResponse(ctx.formParam("file") != null
+            throw ApiError.badField("file", ctx.formParam("file") != null
                     ? "field 'file' must be a file part (the .zip), not a text field"
                     : "field 'file' is missing; send the action's .zip with main.py in it");
         }

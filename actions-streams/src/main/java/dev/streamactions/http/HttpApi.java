@@ -15,6 +15,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.UnauthorizedResponse;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.javalin.security.BasicAuthCredentials;
 import io.micrometer.core.instrument.Timer;
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>Credentials are checked before routing, so an unknown path answers 401 to a stranger rather than
  * telling which paths exist. The org of a request, where service accounts are looked up, is the path
  * segment after {@code /api/} (every route with a permission starts {@code /api/{org}/}).
+ *
+ * <p>The web console is static files from the jar under {@value #CONSOLE_PATH}, open like
+ * {@code /healthz}: it holds no data, and every call it makes to the API carries the user's credentials
+ * and meets the same permission checks as any other client.
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -43,6 +48,9 @@ public final class HttpApi implements AutoCloseable {
     private static final String STARTED = "streamactions.started";
     private static final String ROUTE = "streamactions.route";
     static final String OPENAPI_PATH = "/api/openapi.json";
+    public static final String CONSOLE_PATH = "/console";
+    /** Sent by the console's own calls: a 401 then carries no WWW-Authenticate, so no browser login box pops up. */
+    private static final String CONSOLE_CALL_HEADER = "X-Requested-With";
 
     /** What the server needs from the configuration. */
     public record Settings(int port, long maxRequestBytes) {
@@ -71,6 +79,8 @@ public final class HttpApi implements AutoCloseable {
         ApiRoutes declared = new ApiRoutes();
         declared.open(HandlerType.GET, "/healthz", "Liveness: 200 while the process serves requests.",
                 ctx -> ctx.json(Map.of("status", "ok")));
+        declared.open(HandlerType.GET, "/", "The web console (a redirect to " + CONSOLE_PATH + "/).",
+                ctx -> ctx.redirect(CONSOLE_PATH + "/"));
         declared.authenticated(HandlerType.GET, "/metrics", "Prometheus metrics of this instance (text format).",
                 ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         declared.authenticated(HandlerType.GET, OPENAPI_PATH, "This document: every route of the API.",
@@ -83,6 +93,13 @@ public final class HttpApi implements AutoCloseable {
             config.http.maxRequestSize = settings.maxRequestBytes();
             config.http.prefer405over404 = true;
             config.startup.showJavalinBanner = false;
+            config.staticFiles.add(files -> {
+                files.hostedPath = CONSOLE_PATH;
+                files.directory = "/console";
+                files.location = Location.CLASSPATH;
+                // The page is small and changes with each build: always ask, so an upgrade shows at once.
+                files.headers = Map.of(Header.CACHE_CONTROL, "no-cache");
+            });
             config.events.handlerAdded(meta -> {
                 if (isHttpMethod(meta.getHttpMethod())) {
                     registered.add(meta.getHttpMethod().name() + " " + meta.getPath());
@@ -93,8 +110,10 @@ public final class HttpApi implements AutoCloseable {
             for (ApiRoute route : routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), guarded(route));
             }
-            config.routes.exception(HttpResponseException.class,
-                    (e, ctx) -> error(ctx, e.getStatus(), responseMessage(e, ctx)));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                String field = e instanceof MethodNotAllowedResponse ? null : e.getDetails().get(ApiError.FIELD);
+                ctx.status(e.getStatus()).json(new ApiError(e.getStatus(), responseMessage(e, ctx), field));
+            });
             config.routes.exception(IamException.class,
                     (e, ctx) -> error(ctx, e.conflict() ? 409 : 400, e.getMessage()));
             // Kafka not answering is the cluster's state, not a bug: 503 says to try again.
@@ -156,7 +175,7 @@ public final class HttpApi implements AutoCloseable {
 
     private void authenticate(Context ctx) {
         ctx.attribute(STARTED, System.nanoTime());
-        if (ctx.path().equals("/healthz")) {
+        if (isOpen(ctx.path())) {
             return;
         }
         BasicAuthCredentials credentials;
@@ -179,8 +198,15 @@ public final class HttpApi implements AutoCloseable {
         ctx.attribute(PRINCIPAL, principal);
     }
 
+    private static boolean isOpen(String path) {
+        return path.equals("/healthz") || path.equals("/") || path.equals(CONSOLE_PATH)
+                || path.startsWith(CONSOLE_PATH + "/");
+    }
+
     private static void unauthorized(Context ctx, String message) {
-        ctx.header(Header.WWW_AUTHENTICATE, "Basic realm=\"stream-actions\", charset=\"UTF-8\"");
+        if (ctx.header(CONSOLE_CALL_HEADER) == null) {
+            ctx.header(Header.WWW_AUTHENTICATE, "Basic realm=\"stream-actions\", charset=\"UTF-8\"");
+        }
         throw new UnauthorizedResponse(message);
     }
 
@@ -228,7 +254,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private static void error(Context ctx, int status, String message) {
-        ctx.status(status).json(new ApiError(status, message));
+        ctx.status(status).json(new ApiError(status, message, null));
     }
 
     /** Javalin's own answers (unknown path, wrong method, too large) say more than their status line. */

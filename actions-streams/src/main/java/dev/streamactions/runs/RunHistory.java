@@ -37,6 +37,7 @@ public final class RunHistory implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final AvroDeserializer<RunRecord> reader;
     private final Map<ActionId, Deque<RunRecord>> runs = new ConcurrentHashMap<>();
+    private final ActionActivity activity = new ActionActivity();
     private final Thread thread;
     private volatile boolean closed;
 
@@ -73,9 +74,15 @@ public final class RunHistory implements AutoCloseable {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
     }
 
+    /** Runs, errors and records per step of every action, from the same run records. */
+    public ActionActivity activity() {
+        return activity;
+    }
+
     /** Forgets a removed action's runs. */
     public void forget(ActionId id) {
         runs.remove(id);
+        activity.forget(id);
     }
 
     private void readForever() {
@@ -100,6 +107,7 @@ public final class RunHistory implements AutoCloseable {
     }
 
     private void add(RunRecord run) {
+        activity.add(run);
         Deque<RunRecord> kept = runs.computeIfAbsent(new ActionId(run.getOrg(), run.getAction()), k -> new ArrayDeque<>());
         synchronized (kept) {
             RunRecord earlier = kept.stream().filter(r -> r.getRunId().equals(run.getRunId())).findFirst().orElse(null);

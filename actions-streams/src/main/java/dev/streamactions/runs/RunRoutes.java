@@ -13,6 +13,8 @@ import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.NotFoundResponse;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +50,20 @@ public final class RunRoutes implements RouteGroup {
                     ActionDefinition definition = existing(ctx);
                     ActionId id = new ActionId(definition.getOrg(), definition.getName());
                     ctx.json(Map.of("runs", history.runs(id).stream().map(RunRoutes::view).toList()));
+                });
+        routes.route(HandlerType.GET, "/api/{org}/actions/{name}/activity",
+                "What the action did over the last minutes (?minutes=, 1 to 30, default 15), in 10 s steps, oldest"
+                        + " first: runs ended, runs errored, records in and out, on every instance.",
+                Resource.ACTIONS, ctx -> {
+                    ActionDefinition definition = existing(ctx);
+                    ActionId id = new ActionId(definition.getOrg(), definition.getName());
+                    int minutes = minutes(ctx.queryParam("minutes"));
+                    ctx.json(Map.of("bucket_seconds", ActionActivity.BUCKET.toSeconds(),
+                            "buckets", history.activity().of(id, Instant.now(), Duration.ofMinutes(minutes)).stream()
+                                    .map(b -> Map.of("start", b.start().toString(), "runs", b.runs(),
+                                            "errors", b.errors(), "records_in", b.recordsIn(),
+                                            "records_out", b.recordsOut()))
+                                    .toList()));
                 });
     }
 
@@ -86,6 +102,23 @@ public final class RunRoutes implements RouteGroup {
             answer.put("skipped", outcome.skipped());
         }
         ctx.json(answer);
+    }
+
+    private static int minutes(String text) {
+        if (text == null || text.isBlank()) {
+            return 15;
+        }
+        int minutes;
+        try {
+            minutes = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            minutes = -1;
+        }
+        long most = ActionActivity.KEPT.toMinutes();
+        if (minutes < 1 || minutes > most) {
+            throw new BadRequestResponse("minutes must be a whole number from 1 to " + most + ", not '" + text + "'");
+        }
+        return minutes;
     }
 
     private ActionDefinition existing(Context ctx) {

@@ -143,46 +143,49 @@ class ActionRoutesTest {
     void everyBadUploadIsRefusedWithItsReasonAndLeavesNothing() throws IOException {
         Set<String> scriptsBefore = files(fixture.dataDir.resolve("scripts"));
         byte[] good = zip(REALTIME);
-        record Case(String what, Form form, String reason) {}
+        // field: what the answer names as the field to fix (the console shows the message next to it).
+        record Case(String what, Form form, String reason, String field) {}
         List<Case> cases = new ArrayList<>();
         for (String name : List.of("a:b", "a?b", "a/b", "a#b", "a b")) {
-            cases.add(new Case("name " + name, Form.of(name, "realtime", SA, good), "is not a valid action name"));
+            cases.add(new Case("name " + name, Form.of(name, "realtime", SA, good), "is not a valid action name",
+                    "name"));
         }
-        cases.add(new Case("not a zip", Form.of("bad1", "realtime", SA, "hello".getBytes()), "NOT_A_ZIP"));
-        cases.add(new Case("no main.py", Form.of("bad2", "realtime", SA, zipWithout()), "NO_MAIN_FILE"));
+        cases.add(new Case("not a zip", Form.of("bad1", "realtime", SA, "hello".getBytes()), "NOT_A_ZIP", "file"));
+        cases.add(new Case("no main.py", Form.of("bad2", "realtime", SA, zipWithout()), "NO_MAIN_FILE", "file"));
         cases.add(new Case("syntax error", Form.of("bad3", "realtime", SA,
-                zip("def main(data, logger)\n    return data\n")), "SYNTAX_ERROR"));
+                zip("def main(data, logger)\n    return data\n")), "SYNTAX_ERROR", "file"));
         cases.add(new Case("scheduled main with parameters", Form.of("bad4", "scheduled", SA, good)
-                .with("schedule", "0 * * * *"), "WRONG_MAIN_SIGNATURE"));
+                .with("schedule", "0 * * * *"), "WRONG_MAIN_SIGNATURE", "file"));
         cases.add(new Case("bad cron", Form.of("bad5", "scheduled", SA, zip(SCHEDULED))
-                .with("schedule", "61 * * * *"), "bad schedule"));
+                .with("schedule", "61 * * * *"), "bad schedule", "schedule"));
         cases.add(new Case("cron with 6 fields", Form.of("bad6", "scheduled", SA, zip(SCHEDULED))
-                .with("schedule", "0 0 * * * *"), "a cron schedule has 5"));
-        cases.add(new Case("no schedule", Form.of("bad7", "scheduled", SA, zip(SCHEDULED)), "needs a schedule"));
+                .with("schedule", "0 0 * * * *"), "a cron schedule has 5", "schedule"));
+        cases.add(new Case("no schedule", Form.of("bad7", "scheduled", SA, zip(SCHEDULED)), "needs a schedule", "schedule"));
         cases.add(new Case("schedule on realtime", Form.of("bad8", "realtime", SA, good)
-                .with("schedule", "0 * * * *"), "only a scheduled action has a schedule"));
+                .with("schedule", "0 * * * *"), "only a scheduled action has a schedule", null));
         cases.add(new Case("env not JSON", Form.of("bad9", "realtime", SA, good).with("env", "{LEVEL=1"),
-                "field 'env' is not JSON"));
+                "field 'env' is not JSON", "env"));
         cases.add(new Case("env not an object", Form.of("bad10", "realtime", SA, good).with("env", "[1]"),
-                "must be a JSON object"));
+                "must be a JSON object", "env"));
         cases.add(new Case("env value an object", Form.of("bad11", "realtime", SA, good)
-                .with("env", "{\"A\":{}}"), "env variable 'A' must be a string"));
+                .with("env", "{\"A\":{}}"), "env variable 'A' must be a string", "env"));
         cases.add(new Case("no service account", Form.of("bad12", "realtime", null, good),
-                "field 'service_account' is missing"));
+                "field 'service_account' is missing", "service_account"));
         cases.add(new Case("unknown service account", Form.of("bad13", "realtime", "ghost@example.com", good),
-                "there is no service account ghost@example.com"));
-        cases.add(new Case("unknown type", Form.of("bad14", "batch", SA, good), "unknown type 'batch'"));
-        cases.add(new Case("no type", Form.of("bad15", null, SA, good), "field 'type' is missing"));
-        cases.add(new Case("no file", Form.of("bad16", "realtime", SA, null), "field 'file' is missing"));
-        cases.add(new Case("no name", Form.of(null, "realtime", SA, good), "field 'name' is missing"));
+                "there is no service account ghost@example.com", "service_account"));
+        cases.add(new Case("unknown type", Form.of("bad14", "batch", SA, good), "unknown type 'batch'", "type"));
+        cases.add(new Case("no type", Form.of("bad15", null, SA, good), "field 'type' is missing", "type"));
+        cases.add(new Case("no file", Form.of("bad16", "realtime", SA, null), "field 'file' is missing", "file"));
+        cases.add(new Case("no name", Form.of(null, "realtime", SA, good), "field 'name' is missing", "name"));
         cases.add(new Case("unknown field", Form.of("bad17", "realtime", SA, good).with("envs", "{}"),
-                "unknown field [envs]"));
+                "unknown field [envs]", null));
 
         SoftAssertions soft = new SoftAssertions();
         for (Case c : cases) {
             ApiClient.Response r = create(c.form());
             soft.assertThat(r.status()).as(c.what() + ": " + r).isEqualTo(400);
             soft.assertThat(r.json().path("message").asText()).as(c.what() + ": " + r).contains(c.reason());
+            soft.assertThat(r.json().path("field").asText(null)).as(c.what() + ": " + r).isEqualTo(c.field());
         }
         ApiClient.Response json = client.post("/api/default/actions", "{\"name\":\"x\"}", ROOT, ROOT_PASSWORD);
         soft.assertThat(json.status()).isEqualTo(400);

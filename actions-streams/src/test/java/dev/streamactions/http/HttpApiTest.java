@@ -74,6 +74,31 @@ class HttpApiTest {
     }
 
     @Test
+    void theConsoleIsServedWithoutCredentialsFromTheJarAndTheRootRedirectsToIt() {
+        ApiClient.Response page = client.get("/console/", null, null);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(page.text()).contains("<title>Stream Actions</title>").contains("console.js");
+        ApiClient.Response script = client.get("/console/console.js", null, null);
+        assertThat(script.status()).isEqualTo(200);
+        assertThat(script.text()).contains("X-Requested-With");
+        ApiClient.Response root = client.get("/", null, null);
+        assertThat(root.status()).isEqualTo(302);
+        assertThat(root.headers().firstValue("Location")).hasValue("/console/");
+        // What the console shows holds no data: the API behind it still asks for credentials.
+        assertError(client.get("/api/default/roles", null, null), 401, "no credentials");
+        assertError(client.get("/console/nothing.js", null, null), 404, "no such path");
+    }
+
+    @Test
+    void theConsolesOwnCallsGet401WithoutTheChallengeThatWouldPopUpABrowserLogin() {
+        ApiClient.Response r = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/api/default/roles"))
+                .header("X-Requested-With", "console").GET().build());
+        assertError(r, 401, "no credentials");
+        assertThat(r.headers().firstValue("WWW-Authenticate")).isEmpty();
+    }
+
+    @Test
     void wrongPasswordIs401() {
         assertError(client.get("/api/default/roles", ROOT, "wrong"), 401, "wrong email or password");
         assertError(client.get("/api/default/roles", "nobody@example.com", ROOT_PASSWORD), 401, "wrong email");

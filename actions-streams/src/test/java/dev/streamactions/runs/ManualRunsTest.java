@@ -128,6 +128,42 @@ class ManualRunsTest {
     }
 
     @Test
+    void theActivityCountsRecordsAndErroredRunsInTenSecondSteps() {
+        create(Form.of("counted", "realtime", SA, zip("""
+                def main(data, logger):
+                    if any(r.get("fail") for r in data):
+                        raise ValueError("asked to fail")
+                    return data + data
+                """)));
+        assertThat(run("counted", "{\"data\":[{\"n\":1},{\"n\":2},{\"n\":3}]}").json().get("status").asText())
+                .isEqualTo("Completed");
+        assertThat(run("counted", "{\"data\":[{\"fail\":true}]}").json().get("status").asText()).isEqualTo("Errored");
+        runsUntil("counted", 2);
+
+        JsonNode activity = client.get("/api/default/actions/counted/activity?minutes=5", ROOT, ROOT_PASSWORD).json();
+        assertThat(activity.get("bucket_seconds").asInt()).isEqualTo(10);
+        JsonNode buckets = activity.get("buckets");
+        assertThat(buckets).hasSize(30);
+        long runs = 0, errors = 0, in = 0, out = 0;
+        for (JsonNode b : buckets) {
+            runs += b.get("runs").asLong();
+            errors += b.get("errors").asLong();
+            in += b.get("records_in").asLong();
+            out += b.get("records_out").asLong();
+        }
+        assertThat(List.of(runs, errors, in, out)).containsExactly(2L, 1L, 4L, 6L);
+        assertThat(java.time.Instant.parse(buckets.get(29).get("start").asText()))
+                .isBeforeOrEqualTo(java.time.Instant.now())
+                .isAfter(java.time.Instant.now().minusSeconds(20));
+
+        assertError(client.get("/api/default/actions/counted/activity?minutes=0", ROOT, ROOT_PASSWORD), 400,
+                "minutes must be a whole number from 1 to 30");
+        assertError(client.get("/api/default/actions/counted/activity?minutes=a", ROOT, ROOT_PASSWORD), 400,
+                "not 'a'");
+        assertError(client.get("/api/default/actions/ghost/activity", ROOT, ROOT_PASSWORD), 404, "there is no action ghost");
+    }
+
+    @Test
     void aRunOverATimeWindowGetsExactlyTheRecordsOfTheWindowFromEveryPartition() throws Exception {
         create(Form.of("window_echo", "realtime", SA, zip(ECHO)));
         String topic = "logs.default.windowed";
