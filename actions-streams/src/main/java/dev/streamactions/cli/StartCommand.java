@@ -75,6 +75,7 @@ final class StartCommand implements Callable<Integer> {
         out.println("  Schema registry: " + (app.registryUrl() != null ? app.registryUrl() + "  (built-in, in topic _schemas)"
                 : config.getString(ActionsConfig.SCHEMA_REGISTRY_URL)));
         out.println("  HTTP API:        " + app.httpUrl() + "  (/healthz, /metrics, /api/openapi.json)");
+        out.println("  Web console:     " + app.httpUrl() + "/  (log in as the root user or a service account)");
         out.println("  Streams:         application " + config.getString(ActionsConfig.APPLICATION_ID) + ", "
                 + config.getString(ActionsConfig.PROCESSING_GUARANTEE) + ", state in " + config.dataDir().resolve("streams"));
         var root = app.rootUser();

@@ -95,6 +95,7 @@ class ActionsLauncherIT {
         assertThat(first.output())
                 .contains("Kafka:           localhost:" + ports.get("ACTIONS_EMBEDDED_KAFKA_PORT") + "  (embedded KRaft broker")
                 .contains("HTTP API:        http://localhost:" + ports.get("ACTIONS_HTTP_PORT"))
+                .contains("Web console:     http://localhost:" + ports.get("ACTIONS_HTTP_PORT") + "/")
                 .contains("Root user:       root@example.com / Complexpass#123  (the default");
         HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + ports.get("ACTIONS_HTTP_PORT") + "/healthz")).build(),
