@@ -80,10 +80,20 @@ public final class ActionsApplication implements AutoCloseable {
      * @param registry the schema registry to use, made from the Kafka client settings; null: the one
      *                 {@code schema.registry.url} names, or the built-in one
      * @param access   who may fetch scripts; null: the service accounts and roles of {@link Iam}
+     * @param clock    the clock schedules follow (the scheduler's looks, due times, {@code next_run_at});
+     *                 null: the system's, in UTC
      */
-    public record Parts(Function<Properties, SchemaRegistry> registry, ScriptAccess access) {
+    public record Parts(Function<Properties, SchemaRegistry> registry, ScriptAccess access, Clock clock) {
         /** Everything as configured: the registry of the settings, permissions from the identities. */
         public static final Parts CONFIGURED = new Parts(null, null);
+
+        public Parts(Function<Properties, SchemaRegistry> registry, ScriptAccess access) {
+            this(registry, access, null);
+        }
+
+        Clock clockOrSystem() {
+            return clock == null ? Clock.systemUTC() : clock;
+        }
     }
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
@@ -172,7 +182,9 @@ public final class ActionsApplication implements AutoCloseable {
                     punctuationInterval(maxWait),
                     config.duration(ActionsConfig.SCHEDULER_INTERVAL_MS),
                     announcer, batchThreads);
-            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap));
+            Clock clock = parts.clockOrSystem();
+            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap),
+                    new ClockTime(clock));
             streams.setUncaughtExceptionHandler(e -> {
                 log.error("A stream thread failed; replacing it", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -189,7 +201,7 @@ public final class ActionsApplication implements AutoCloseable {
                     ManualRuns.Settings.DEFAULT);
             this.http = new HttpApi(HttpApi.Settings.from(config), iam, meters,
                     List.of(new IamRoutes(iam), new IngestionRoutes(ingestion),
-                            new ActionRoutes(definitions, scripts, runner, iam, history, this::status, Clock.systemUTC()),
+                            new ActionRoutes(definitions, scripts, runner, iam, history, this::status, clock),
                             new RunRoutes(manualRuns, definitions, history))).start();
             closeables.push(http);
             originUrl.complete(publicUrl(config, http.port()));

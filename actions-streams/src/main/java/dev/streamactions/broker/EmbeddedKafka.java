@@ -102,10 +102,17 @@ public final class EmbeddedKafka implements AutoCloseable {
      *     says which) or does not answer within {@code startupTimeout}
      */
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Duration startupTimeout) {
+        return start(dataDir, port, controllerPort, startupTimeout, Map.of());
+    }
+
+    /** As above, with broker settings that replace the defaults of {@link #brokerProperties} (tests only). */
+    public static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Duration startupTimeout,
+            Map<String, String> overrides) {
         Path dir = dataDir.toAbsolutePath().normalize();
         int brokerPort = port == 0 ? freePort() : port;
         int ctrlPort = controllerPort == 0 ? freePort() : controllerPort;
         Properties props = brokerProperties(dir, brokerPort, ctrlPort);
+        props.putAll(overrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
         formatIfNeeded(dir, config);
 

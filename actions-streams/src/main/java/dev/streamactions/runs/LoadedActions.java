@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -68,6 +70,7 @@ public final class LoadedActions implements AutoCloseable {
     private final InvocationLimits limits;
     private final Duration retireAfter;
     private final Map<ActionId, Entry> entries = new ConcurrentHashMap<>();
+    private final Set<Entry> retiring = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService loader = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("action-loader").factory());
 
@@ -230,9 +233,21 @@ public final class LoadedActions implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes a replaced or removed version once runs that started on it have had their time. Kept in
+     * {@link #retiring} until then, so that {@link #close()} closes it too: a version dropped unclosed is
+     * garbage-collected with its GraalPy contexts, and GraalPy finalizing those hangs the next context's
+     * creation.
+     */
     private void retire(Entry entry) {
-        loader.schedule(() -> entry.loading().thenAccept(l -> l.action().close()), retireAfter.toMillis(),
-                TimeUnit.MILLISECONDS);
+        retiring.add(entry);
+        loader.schedule(() -> closeRetired(entry), retireAfter.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void closeRetired(Entry entry) {
+        if (retiring.remove(entry)) {
+            entry.loading().thenAccept(l -> l.action().close());
+        }
     }
 
     /** The service account may not fetch the script. */
@@ -245,6 +260,7 @@ public final class LoadedActions implements AutoCloseable {
     @Override
     public void close() {
         loader.shutdownNow();
+        List.copyOf(retiring).forEach(this::closeRetired);
         entries.values().forEach(e -> e.loading().thenAccept(l -> l.action().close()));
         entries.clear();
     }

@@ -71,7 +71,11 @@ public sealed interface Schedule {
         try {
             Cron cron = PARSER.parse(trimmed);
             cron.validate();
-            return new Recurring(cron, trimmed);
+            Recurring recurring = new Recurring(cron, trimmed);
+            if (recurring.nextAfter(Instant.EPOCH).isEmpty()) {
+                throw new IllegalArgumentException("it never matches a date (such as the 30th of February)");
+            }
+            return recurring;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + trimmed + "' is not a valid cron expression: " + e.getMessage()
                     + " (5 fields: minute hour day-of-month month day-of-week, UTC)", e);

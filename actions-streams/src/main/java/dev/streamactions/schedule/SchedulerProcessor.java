@@ -82,7 +82,7 @@ public final class SchedulerProcessor implements Processor<byte[], byte[], byte[
         Instant next = switch (schedule) {
             // A once action whose time has passed when it is saved still runs, once.
             case Schedule.Once once -> once.at();
-            case Schedule.Recurring recurring -> recurring.nextAfter(Instant.now()).orElse(null);
+            case Schedule.Recurring recurring -> recurring.nextAfter(now()).orElse(null);
         };
         store.put(key, write(ScheduleState.newBuilder()
                 .setOrg(definition.getOrg())
@@ -117,6 +117,11 @@ public final class SchedulerProcessor implements Processor<byte[], byte[], byte[
             log.info("Scheduled action {}/{} is due ({}); next: {}", state.getOrg(), state.getAction(), due,
                     state.getNextFireAt() == null ? "none" : state.getNextFireAt());
         }
+    }
+
+    /** Kafka Streams' wall clock, which is the application's clock (see {@code app.ClockTime}). */
+    private Instant now() {
+        return Instant.ofEpochMilli(context.currentSystemTimeMs());
     }
 
     private static ScheduleState read(byte[] bytes) {

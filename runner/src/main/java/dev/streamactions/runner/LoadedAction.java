@@ -102,6 +102,15 @@ public final class LoadedAction implements AutoCloseable {
         return pool.destroyed();
     }
 
+    /** Contexts not closed yet, and of those the ones a run holds now. */
+    public int contextsOpen() {
+        return pool.open();
+    }
+
+    public int contextsRunning() {
+        return pool.lent();
+    }
+
     private void logToHost(List<LogLine> lines, String runId) {
         for (LogLine line : lines) {
             String text = line.exception() == null ? line.message() : line.message() + "\n" + line.exception();
@@ -115,6 +124,10 @@ public final class LoadedAction implements AutoCloseable {
     }
 
     @Override
+    /**
+     * Unloads the action: idle contexts close now, and a context a run holds closes when that run ends
+     * (the run is not cut short).
+     */
     public void close() {
         pool.close();
     }

@@ -226,7 +226,11 @@ public final class ActionWorker implements AutoCloseable {
     public void close() {
         Context running = context;
         if (running != null) {
-            running.close(true);
+            try {
+                running.close(true);
+            } catch (RuntimeException e) {
+                // Closed again below, on the worker's own thread: that close must still be queued.
+            }
         }
         try {
             thread.execute(this::closeHere);

@@ -6,10 +6,12 @@ import dev.streamactions.runner.ActionRunException;
 import dev.streamactions.runner.ActionRunException.Failure;
 import dev.streamactions.runner.InvocationLimits;
 import dev.streamactions.runner.sandbox.InvocationWatchdog;
-import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import org.apache.commons.pool2.BasePooledObjectFactory;
 import org.apache.commons.pool2.PooledObject;
 import org.apache.commons.pool2.impl.DefaultPooledObject;
@@ -20,10 +22,19 @@ import org.graalvm.polyglot.Engine;
 /**
  * The warm contexts of one action version. A worker is lent to one thread at a time; a broken one
  * (cancelled, exited, out of memory) is destroyed and replaced on demand.
+ *
+ * <p>Every context is closed, also one that a start still under way or a run still lent out holds when
+ * the pool closes: commons-pool's {@code close()} destroys only the idle ones, and a GraalPy context that is
+ * garbage-collected unclosed makes the next context's creation wait on its finalization (seen as a hang in
+ * {@code Context.Builder.build}). So the pool tracks its live and lent workers itself.
  */
 public final class WorkerPool implements AutoCloseable {
 
     private final GenericObjectPool<ActionWorker> pool;
+    private final Object lock = new Object();
+    private final Set<ActionWorker> live = new HashSet<>();
+    private final Set<ActionWorker> lent = new HashSet<>();
+    private boolean closed;
 
     public WorkerPool(Engine engine, ActionSource action, Path tempParent, int maxContexts) {
         GenericObjectPoolConfig<ActionWorker> config = new GenericObjectPoolConfig<>();
@@ -32,7 +43,7 @@ public final class WorkerPool implements AutoCloseable {
         config.setBlockWhenExhausted(true);
         config.setJmxEnabled(false);
         config.setLifo(true); // the most recently used context has the warmest caches
-        this.pool = new GenericObjectPool<>(new Factory(engine, action, tempParent), config);
+        this.pool = new GenericObjectPool<>(new Factory(this, engine, action, tempParent), config);
     }
 
     /** Creates the first context now, so that load errors surface at load and the first call is warm. */
@@ -119,7 +130,11 @@ public final class WorkerPool implements AutoCloseable {
     /** Lends a worker, waiting up to {@code wait} for one; null when none became free. */
     private ActionWorker borrow(Duration wait) throws ActionLoadException {
         try {
-            return pool.borrowObject(wait);
+            ActionWorker worker = pool.borrowObject(wait);
+            synchronized (lock) {
+                lent.add(worker);
+            }
+            return worker;
         } catch (NoSuchElementException e) {
             return null;
         } catch (ActionLoadException e) {
@@ -129,9 +144,16 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Takes a worker back; a broken one is destroyed. */
+    /** Takes a worker back; a broken one is destroyed, and so is every one once the pool is closed. */
     private void giveBack(ActionWorker worker) {
-        if (worker.broken()) {
+        boolean poolClosed;
+        synchronized (lock) {
+            lent.remove(worker);
+            poolClosed = closed;
+        }
+        if (poolClosed) {
+            retire(worker);
+        } else if (worker.broken()) {
             try {
                 pool.invalidateObject(worker);
             } catch (Exception e) {
@@ -150,18 +172,66 @@ public final class WorkerPool implements AutoCloseable {
         return (int) pool.getDestroyedCount();
     }
 
+    /** Contexts not closed yet, idle or lent. */
+    public int open() {
+        synchronized (lock) {
+            return live.size();
+        }
+    }
+
+    /** Contexts lent to a run now. */
+    public int lent() {
+        synchronized (lock) {
+            return lent.size();
+        }
+    }
+
     @Override
     public void close() {
+        List<ActionWorker> idle;
+        synchronized (lock) {
+            closed = true;
+        }
         pool.close();
+        synchronized (lock) {
+            // Idle ones commons-pool did not know yet (added by a start that ended during its close).
+            idle = live.stream().filter(w -> !lent.contains(w)).toList();
+        }
+        idle.forEach(this::retire);
+    }
+
+    /** Closes a worker for good, once. */
+    private void retire(ActionWorker worker) {
+        boolean wasLive;
+        synchronized (lock) {
+            wasLive = live.remove(worker);
+        }
+        if (wasLive) {
+            worker.close();
+        }
+    }
+
+    /** A new worker, or none when the pool closed while it started (then it is closed at once). */
+    private ActionWorker started(ActionWorker worker) {
+        synchronized (lock) {
+            if (!closed) {
+                live.add(worker);
+                return worker;
+            }
+        }
+        worker.close();
+        throw new IllegalStateException("the action was unloaded while a context of it started");
     }
 
     private static final class Factory extends BasePooledObjectFactory<ActionWorker> {
+        private final WorkerPool owner;
         private final Engine engine;
         private final ActionSource action;
         private final Path tempParent;
         private final java.util.concurrent.atomic.AtomicBoolean checked = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Factory(Engine engine, ActionSource action, Path tempParent) {
+        Factory(WorkerPool owner, Engine engine, ActionSource action, Path tempParent) {
+            this.owner = owner;
             this.engine = engine;
             this.action = action;
             this.tempParent = tempParent;
@@ -169,7 +239,7 @@ public final class WorkerPool implements AutoCloseable {
 
         @Override
         public ActionWorker create() throws ActionLoadException {
-            return ActionWorker.start(engine, action, tempParent, checked.compareAndSet(false, true));
+            return owner.started(ActionWorker.start(engine, action, tempParent, checked.compareAndSet(false, true)));
         }
 
         @Override
@@ -179,7 +249,7 @@ public final class WorkerPool implements AutoCloseable {
 
         @Override
         public void destroyObject(PooledObject<ActionWorker> pooled) {
-            pooled.getObject().close();
+            owner.retire(pooled.getObject());
         }
     }
 }
