@@ -186,10 +186,7 @@ class ConsoleBrowserTest {
         type("upload-service_account", FETCHER);
         browser.findElement(By.id("upload-submit")).click();
 
-        WebElement error = waitFor(b -> {
-            WebElement e = b.findElement(By.cssSelector(".field-error[data-for=file]"));
-            return e.getText().isBlank() ? null : e;
-        });
+        WebElement error = withText(By.cssSelector(".field-error[data-for=file]"));
         assertThat(error.getText()).startsWith("the package cannot be used");
         assertThat(browser.findElement(By.id("upload-result")).getText()).isEqualTo("Not saved: see file.");
         screenshot("bad-zip");
@@ -209,10 +206,7 @@ class ConsoleBrowserTest {
         type("upload-schedule", "61 * * * *");
         browser.findElement(By.id("upload-submit")).click();
 
-        WebElement error = waitFor(b -> {
-            WebElement e = b.findElement(By.cssSelector(".field-error[data-for=schedule]"));
-            return e.getText().isBlank() ? null : e;
-        });
+        WebElement error = withText(By.cssSelector(".field-error[data-for=schedule]"));
         assertThat(error.getText()).startsWith("bad schedule");
         screenshot("bad-cron");
     }
@@ -246,10 +240,7 @@ class ConsoleBrowserTest {
         type("login-email", AppApiFixture.ROOT);
         type("login-secret", "not-the-password");
         browser.findElement(By.id("login-submit")).click();
-        WebElement error = waitFor(b -> {
-            WebElement e = b.findElement(By.id("login-error"));
-            return e.getText().isBlank() ? null : e;
-        });
+        WebElement error = withText(By.id("login-error"));
         assertThat(error.getText()).contains("wrong email or password");
         assertThat(browser.findElement(By.id("nav")).isDisplayed()).isFalse();
         screenshot("wrong-password");
@@ -265,6 +256,14 @@ class ConsoleBrowserTest {
         type("login-secret", secret);
         browser.findElement(By.id("login-submit")).click();
         waitFor(b -> "actions".equals(b.findElement(By.id("main")).getAttribute("data-page")) ? true : null);
+    }
+
+    /** The element once it shows some text (an error the page fills in after the API answered). */
+    private WebElement withText(By element) {
+        return waitFor(b -> {
+            WebElement e = b.findElement(element);
+            return e.getText().isBlank() ? null : e;
+        });
     }
 
     private void type(String id, String text) {
