@@ -25,16 +25,18 @@ public final class ActionActivity {
     private static final long KEPT_BUCKETS = KEPT.toMillis() / BUCKET_MS;
 
     /** One step: the runs that ended in [start, start + BUCKET). */
-    public record Bucket(Instant start, long runs, long errors, long recordsIn, long recordsOut) {}
+    public record Bucket(Instant start, long runs, long errors, long recordsIn, long recordsOut) {
+        static Bucket empty(long bucket) {
+            return new Bucket(Instant.ofEpochMilli(bucket * BUCKET_MS), 0, 0, 0, 0);
+        }
 
-    private static final class Counts {
-        long runs;
-        long errors;
-        long recordsIn;
-        long recordsOut;
+        Bucket plus(RunRecord run) {
+            return new Bucket(start, runs + 1, errors + (run.getStatus() == RunStatus.Errored ? 1 : 0),
+                    recordsIn + run.getRecordsIn(), recordsOut + run.getRecordsOut());
+        }
     }
 
-    private final Map<ActionId, TreeMap<Long, Counts>> actions = new ConcurrentHashMap<>();
+    private final Map<ActionId, TreeMap<Long, Bucket>> actions = new ConcurrentHashMap<>();
 
     /** Counts a run's outcome; a {@code Running} announcement counts nothing. */
     void add(RunRecord run) {
@@ -42,19 +44,13 @@ public final class ActionActivity {
             return;
         }
         long bucket = Math.floorDiv(run.getEndedAt().toEpochMilli(), BUCKET_MS);
-        TreeMap<Long, Counts> buckets = actions.computeIfAbsent(new ActionId(run.getOrg(), run.getAction()),
+        TreeMap<Long, Bucket> buckets = actions.computeIfAbsent(new ActionId(run.getOrg(), run.getAction()),
                 k -> new TreeMap<>());
         synchronized (buckets) {
             if (!buckets.isEmpty() && bucket <= buckets.lastKey() - KEPT_BUCKETS) {
                 return;
             }
-            Counts counts = buckets.computeIfAbsent(bucket, b -> new Counts());
-            counts.runs++;
-            if (run.getStatus() == RunStatus.Errored) {
-                counts.errors++;
-            }
-            counts.recordsIn += run.getRecordsIn();
-            counts.recordsOut += run.getRecordsOut();
+            buckets.put(bucket, buckets.getOrDefault(bucket, Bucket.empty(bucket)).plus(run));
             buckets.headMap(buckets.lastKey() - KEPT_BUCKETS, true).clear();
         }
     }
@@ -63,33 +59,17 @@ public final class ActionActivity {
     public List<Bucket> of(ActionId id, Instant now, Duration window) {
         long last = Math.floorDiv(now.toEpochMilli(), BUCKET_MS);
         long first = last - Math.min(window.toMillis() / BUCKET_MS, KEPT_BUCKETS) + 1;
-        TreeMap<Long, Counts> buckets = actions.get(id);
+        TreeMap<Long, Bucket> buckets = actions.getOrDefault(id, new TreeMap<>());
         List<Bucket> series = new ArrayList<>();
-        for (long b = first; b <= last; b++) {
-            Counts counts = null;
-            if (buckets != null) {
-                synchronized (buckets) {
-                    counts = buckets.get(b);
-                    counts = counts == null ? null : copy(counts);
-                }
+        synchronized (buckets) {
+            for (long b = first; b <= last; b++) {
+                series.add(buckets.getOrDefault(b, Bucket.empty(b)));
             }
-            Instant start = Instant.ofEpochMilli(b * BUCKET_MS);
-            series.add(counts == null ? new Bucket(start, 0, 0, 0, 0)
-                    : new Bucket(start, counts.runs, counts.errors, counts.recordsIn, counts.recordsOut));
         }
         return series;
     }
 
     void forget(ActionId id) {
         actions.remove(id);
-    }
-
-    private static Counts copy(Counts c) {
-        Counts copy = new Counts();
-        copy.runs = c.runs;
-        copy.errors = c.errors;
-        copy.recordsIn = c.recordsIn;
-        copy.recordsOut = c.recordsOut;
-        return copy;
     }
 }
