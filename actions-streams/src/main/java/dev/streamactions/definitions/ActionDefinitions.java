@@ -24,10 +24,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The actions and their attachments to log streams, as every instance sees them: two compacted topics
- * ({@link TopicNames#DEFINITIONS}, keyed {@code <org>/<name>}; {@link TopicNames#ATTACHMENTS}, keyed
- * {@code <org>/<stream>/<action>}) read whole by each instance. Writing here is how actions are
- * created, changed and removed; the topology and the runner's catalog hear the changes.
+ * The actions, their versions and their attachments to log streams, as every instance sees them: three
+ * compacted topics read whole by each instance. {@link TopicNames#VERSIONS} (keyed
+ * {@code <org>/<name>/<version>}) keeps every uploaded version, never changed once written;
+ * {@link TopicNames#DEFINITIONS} (keyed {@code <org>/<name>}) holds the current one, the newest upload
+ * or the one rolled back to; {@link TopicNames#ATTACHMENTS} (keyed {@code <org>/<stream>/<action>}) the
+ * attachments. Writing here is how actions are created, changed, rolled back and removed; the topology
+ * and the runner's catalog hear the changes of the current versions.
  *
  * <p>The scripts themselves are not here: a definition names its package by SHA-256 in the script
  * store.
@@ -36,6 +39,7 @@ public final class ActionDefinitions implements AutoCloseable {
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
 
     private final TableTopic<String, ActionDefinition> definitions;
+    private final TableTopic<String, ActionDefinition> versions;
     private final TableTopic<String, StreamAttachment> attachments;
     private final TopicAdmin topics;
     private final int partitions;
@@ -44,8 +48,10 @@ public final class ActionDefinitions implements AutoCloseable {
     private final Map<String, List<StreamAttachment>> byStream = new ConcurrentHashMap<>();
 
     private ActionDefinitions(TableTopic<String, ActionDefinition> definitions,
-            TableTopic<String, StreamAttachment> attachments, TopicAdmin topics, int partitions, short replication) {
+            TableTopic<String, ActionDefinition> versions, TableTopic<String, StreamAttachment> attachments,
+            TopicAdmin topics, int partitions, short replication) {
         this.definitions = definitions;
+        this.versions = versions;
         this.attachments = attachments;
         this.topics = topics;
         this.partitions = partitions;
@@ -59,6 +65,7 @@ public final class ActionDefinitions implements AutoCloseable {
             TableTopic.Listener<String, ActionDefinition> listener) throws TimeoutException {
         topics.ensure(List.of(
                 TopicAdmin.table(TopicNames.DEFINITIONS, partitions, replication),
+                TopicAdmin.table(TopicNames.VERSIONS, partitions, replication),
                 TopicAdmin.table(TopicNames.ATTACHMENTS, partitions, replication)));
         var definitionWriter = new AvroSerializer<ActionDefinition>(registry);
         var definitionReader = AvroDeserializer.forClass(registry, ActionDefinition.class);
@@ -66,23 +73,49 @@ public final class ActionDefinitions implements AutoCloseable {
         var attachmentReader = AvroDeserializer.forClass(registry, StreamAttachment.class);
         String definitionSubject = SubjectNames.value(TopicNames.DEFINITIONS);
         String attachmentSubject = SubjectNames.value(TopicNames.ATTACHMENTS);
+        String versionSubject = SubjectNames.value(TopicNames.VERSIONS);
         var definitions = new TableTopic<String, ActionDefinition>(TopicNames.DEFINITIONS, clientProperties,
                 new TableTopic.Codec<>(ActionDefinitions::utf8, ActionDefinitions::text,
                         d -> definitionWriter.serialize(definitionSubject, d), definitionReader::deserialize));
+        var versions = new TableTopic<String, ActionDefinition>(TopicNames.VERSIONS, clientProperties,
+                new TableTopic.Codec<>(ActionDefinitions::utf8, ActionDefinitions::text,
+                        d -> definitionWriter.serialize(versionSubject, d), definitionReader::deserialize));
         var attachments = new TableTopic<String, StreamAttachment>(TopicNames.ATTACHMENTS, clientProperties,
                 new TableTopic.Codec<>(ActionDefinitions::utf8, ActionDefinitions::text,
                         a -> attachmentWriter.serialize(attachmentSubject, a), attachmentReader::deserialize));
-        var result = new ActionDefinitions(definitions, attachments, topics, partitions, replication);
+        var result = new ActionDefinitions(definitions, versions, attachments, topics, partitions, replication);
         // Heard from the first record on, so whoever loads actions sees every one.
         definitions.listen(listener);
         definitions.start(timeout);
+        versions.start(timeout);
         attachments.start(timeout);
+        result.keepUnversioned();
         return result;
+    }
+
+    /**
+     * Stores as a version every current definition that has none: actions saved before versions were
+     * kept. Idempotent, so every instance may do it at start.
+     */
+    private void keepUnversioned() throws TimeoutException {
+        for (ActionDefinition current : definitions.snapshot().values()) {
+            ActionId id = new ActionId(current.getOrg(), current.getName());
+            if (versions.get(versionKey(id, current.getVersion())).isEmpty()) {
+                versions.put(versionKey(id, current.getVersion()), current, WRITE_TIMEOUT);
+            }
+        }
     }
 
     /** What {@link #define} needs; the version and the creation time are the store's to set. */
     public record Draft(ActionId id, ActionType type, String description, String serviceAccount,
-            Map<String, String> environment, String schedule, String scriptSha256) {
+            Map<String, String> environment, String schedule, String scriptSha256, String uploadedBy,
+            String message) {
+        /** A draft without who uploaded it or a message. */
+        public Draft(ActionId id, ActionType type, String description, String serviceAccount,
+                Map<String, String> environment, String schedule, String scriptSha256) {
+            this(id, type, description, serviceAccount, environment, schedule, scriptSha256, null, null);
+        }
+
         public Draft {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(type, "type");
@@ -100,8 +133,9 @@ public final class ActionDefinitions implements AutoCloseable {
     }
 
     /**
-     * Saves {@code draft} as the action's next version (1 for a new action), creates its output topic,
-     * and returns the stored definition.
+     * Saves {@code draft} as the action's next version (1 for a new action; one more than the highest
+     * kept, whichever is current), makes it current, creates its output topic, and returns the stored
+     * definition.
      *
      * @throws DefinitionConflictException when the action changes type or, being scheduled, schedule
      */
@@ -111,7 +145,7 @@ public final class ActionDefinitions implements AutoCloseable {
         ActionDefinition definition = ActionDefinition.newBuilder()
                 .setOrg(draft.id().org())
                 .setName(draft.id().name())
-                .setVersion(current.map(d -> d.getVersion() + 1).orElse(1))
+                .setVersion(nextVersion(draft.id(), current))
                 .setType(draft.type())
                 .setDescription(draft.description())
                 .setServiceAccount(draft.serviceAccount())
@@ -119,11 +153,79 @@ public final class ActionDefinitions implements AutoCloseable {
                 .setSchedule(draft.type() == ActionType.scheduled ? Schedule.parse(draft.schedule()).text() : null)
                 .setScriptSha256(draft.scriptSha256())
                 .setCreatedAt(Instant.now())
+                .setUploadedBy(draft.uploadedBy())
+                .setMessage(draft.message() == null || draft.message().isBlank() ? null : draft.message())
                 .build();
         topics.ensure(List.of(TopicAdmin.events(
                 TopicNames.actionOutput(draft.id().org(), draft.id().name()), partitions, replication)));
+        // The version first: a current definition always has its version kept.
+        versions.put(versionKey(draft.id(), definition.getVersion()), definition, WRITE_TIMEOUT);
         definitions.put(draft.id().toString(), definition, WRITE_TIMEOUT);
         return definition;
+    }
+
+    private int nextVersion(ActionId id, Optional<ActionDefinition> current) {
+        int highest = current.map(ActionDefinition::getVersion).orElse(0);
+        for (ActionDefinition kept : versions(id)) {
+            highest = Math.max(highest, kept.getVersion());
+        }
+        return highest + 1;
+    }
+
+    /** Every kept version of {@code id}, oldest first; empty when there is no such action. */
+    public List<ActionDefinition> versions(ActionId id) {
+        String prefix = id + "/";
+        return versions.snapshot().entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .map(Map.Entry::getValue)
+                .sorted(Comparator.comparingInt(ActionDefinition::getVersion))
+                .toList();
+    }
+
+    public Optional<ActionDefinition> version(ActionId id, int version) {
+        return versions.get(versionKey(id, version));
+    }
+
+    /**
+     * Makes a kept version current again, as it was uploaded: every instance loads it in place of the
+     * current one while batches keep their records, and runs say this version.
+     *
+     * @throws java.util.NoSuchElementException when there is no such action or version
+     */
+    public synchronized ActionDefinition rollback(ActionId id, int version) throws TimeoutException {
+        ActionDefinition current = find(id).orElseThrow(() -> new java.util.NoSuchElementException(
+                "there is no action " + id.name() + " in org " + id.org()));
+        ActionDefinition target = version(id, version).orElseThrow(() -> new java.util.NoSuchElementException(
+                "action " + id.name() + " has no version " + version + "; kept: " + versionNumbers(id)));
+        if (current.getVersion() != version) {
+            definitions.put(id.toString(), target, WRITE_TIMEOUT);
+        }
+        return target;
+    }
+
+    /**
+     * Removes one kept version that is not current; answers whether it was kept.
+     *
+     * @throws DefinitionConflictException when it is the current version
+     */
+    public synchronized boolean removeVersion(ActionId id, int version) throws TimeoutException {
+        if (version(id, version).isEmpty()) {
+            return false;
+        }
+        if (find(id).map(ActionDefinition::getVersion).orElse(-1) == version) {
+            throw new DefinitionConflictException("version " + version + " is the current version of " + id.name()
+                    + "; roll back to another version first (kept: " + versionNumbers(id) + "), or delete the action");
+        }
+        versions.remove(versionKey(id, version), WRITE_TIMEOUT);
+        return true;
+    }
+
+    private List<Integer> versionNumbers(ActionId id) {
+        return versions(id).stream().map(ActionDefinition::getVersion).toList();
+    }
+
+    private static String versionKey(ActionId id, int version) {
+        return id + "/" + version;
     }
 
     /**
@@ -175,7 +277,10 @@ public final class ActionDefinitions implements AutoCloseable {
         }
     }
 
-    /** Removes the action and its attachments; it stops on every instance. Answers whether it existed. */
+    /**
+     * Removes the action, its attachments and its versions; it stops on every instance. Answers whether it
+     * existed.
+     */
     public synchronized boolean remove(ActionId id) throws TimeoutException {
         for (StreamAttachment attachment : attachmentsOf(id)) {
             detach(id.org(), attachment.getStream(), id.name());
@@ -184,6 +289,9 @@ public final class ActionDefinitions implements AutoCloseable {
             return false;
         }
         definitions.remove(id.toString(), WRITE_TIMEOUT);
+        for (ActionDefinition kept : versions(id)) {
+            versions.remove(versionKey(id, kept.getVersion()), WRITE_TIMEOUT);
+        }
         return true;
     }
 
@@ -284,6 +392,7 @@ public final class ActionDefinitions implements AutoCloseable {
     @Override
     public void close() {
         definitions.close();
+        versions.close();
         attachments.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.streamactions.definitions;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamactions.http.ApiError;
 import dev.streamactions.http.ApiRoutes;
+import dev.streamactions.http.HttpApi;
 import dev.streamactions.http.JsonBodies;
 import dev.streamactions.http.RouteGroup;
 import dev.streamactions.iam.Iam;
@@ -49,7 +50,7 @@ import org.apache.kafka.common.internals.Topic;
  */
 public final class ActionRoutes implements RouteGroup {
     private static final Set<String> FORM_FIELDS = Set.of("file", "name", "description", "type", "service_account",
-            "env", "schedule");
+            "env", "schedule", "message");
 
     private final ActionDefinitions definitions;
     private final ScriptStore scripts;
@@ -77,6 +78,9 @@ public final class ActionRoutes implements RouteGroup {
 
     /** The attachment body; both fields optional. */
     record AttachRequest(String output_topic) {}
+
+    /** The rollback body. */
+    record RollbackRequest(Integer version) {}
 
     @Override
     public void register(ApiRoutes routes) {
@@ -107,6 +111,57 @@ public final class ActionRoutes implements RouteGroup {
                     }
                     history.forget(id);
                     ctx.json(Map.of("id", id.toString(), "removed", true));
+                });
+        routes.route(HandlerType.GET, "/api/{org}/actions/{name}/versions",
+                "Every kept version of an action, oldest first: version, script_sha256, created_at, uploaded_by,"
+                        + " message, and whether it is the current one.",
+                Resource.ACTIONS, ctx -> {
+                    ActionDefinition current = existing(ctx);
+                    ActionId id = new ActionId(current.getOrg(), current.getName());
+                    ctx.json(Map.of("current_version", current.getVersion(), "versions",
+                            definitions.versions(id).stream().map(v -> versionView(v, current)).toList()));
+                });
+        routes.route(HandlerType.GET, "/api/{org}/actions/{name}/versions/{version}",
+                "The ZIP of one version of an action, as it was uploaded (needs GET on action_scripts).",
+                Resource.ACTION_SCRIPTS, ctx -> {
+                    ActionId id = id(ctx);
+                    ActionDefinition version = keptVersion(ctx, id);
+                    byte[] zip = scripts.get(version.getScriptSha256());
+                    ctx.contentType("application/zip")
+                            .header("Content-Disposition", "attachment; filename=\"" + id.name() + "-v"
+                                    + version.getVersion() + ".zip\"")
+                            .header("X-Script-Sha256", version.getScriptSha256())
+                            .result(zip);
+                });
+        routes.route(HandlerType.DELETE, "/api/{org}/actions/{name}/versions/{version}",
+                "Removes one kept version that is not the current one (409 for the current one).",
+                Resource.ACTIONS, ctx -> {
+                    ActionId id = id(ctx);
+                    ActionDefinition version = keptVersion(ctx, id);
+                    try {
+                        definitions.removeVersion(id, version.getVersion());
+                    } catch (DefinitionConflictException e) {
+                        throw new ConflictResponse(e.getMessage());
+                    }
+                    ctx.json(Map.of("id", id.toString(), "version", version.getVersion(), "removed", true));
+                });
+        routes.route(HandlerType.POST, "/api/{org}/actions/{name}/rollback",
+                "Makes a kept version current again {\"version\": n}: every instance switches to it without a"
+                        + " restart, buffered records run on it, and runs say this version.",
+                Resource.ACTIONS, ctx -> {
+                    ActionId id = id(ctx);
+                    existing(ctx);
+                    RollbackRequest request = ctx.body().isBlank() ? new RollbackRequest(null)
+                            : JsonBodies.read(ctx, RollbackRequest.class);
+                    if (request.version() == null || request.version() < 1) {
+                        throw ApiError.badField("version", "send {\"version\": n}, n one of the kept versions "
+                                + definitions.versions(id).stream().map(ActionDefinition::getVersion).toList());
+                    }
+                    try {
+                        ctx.json(view(definitions.rollback(id, request.version())));
+                    } catch (NoSuchElementException e) {
+                        throw ApiError.badField("version", e.getMessage());
+                    }
                 });
         routes.route(HandlerType.POST, "/api/{org}/streams/{stream}/actions/{name}",
                 "Attaches a realtime action to a log stream {\"output_topic\"} (optional; default"
@@ -192,7 +247,7 @@ public final class ActionRoutes implements RouteGroup {
         }
         String sha = scripts.put(zip);
         ActionDefinitions.Draft draft = new ActionDefinitions.Draft(id, type, checked.description(), serviceAccount,
-                env, schedule, sha);
+                env, schedule, sha, HttpApi.principal(ctx).email(), blankToNull(ctx.formParam("message")));
         ActionDefinition stored;
         try {
             stored = create ? definitions.create(draft) : definitions.update(draft);
@@ -242,9 +297,9 @@ public final class ActionRoutes implements RouteGroup {
         view.put("org", d.getOrg());
         view.put("name", d.getName());
         view.put("version", d.getVersion());
-        // Only the newest version is kept (the definitions topic is compacted); listed for the UI's shape.
-        view.put("versions", List.of(Map.of("version", d.getVersion(), "created_at", d.getCreatedAt().toString(),
-                "script_sha256", d.getScriptSha256())));
+        view.put("versions", definitions.versions(id).stream().map(v -> versionView(v, d)).toList());
+        view.put("uploaded_by", d.getUploadedBy());
+        view.put("message", d.getMessage());
         view.put("type", d.getType().name());
         view.put("description", d.getDescription());
         view.put("service_account", d.getServiceAccount());
@@ -259,6 +314,32 @@ public final class ActionRoutes implements RouteGroup {
                 .map(a -> Map.of("stream", a.getStream(), "output_topic", a.getOutputTopic())).toList());
         view.put("created_at", d.getCreatedAt().toString());
         return view;
+    }
+
+    private static Map<String, Object> versionView(ActionDefinition version, ActionDefinition current) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("version", version.getVersion());
+        view.put("script_sha256", version.getScriptSha256());
+        view.put("created_at", version.getCreatedAt().toString());
+        view.put("uploaded_by", version.getUploadedBy());
+        view.put("message", version.getMessage());
+        view.put("current", version.getVersion() == current.getVersion());
+        return view;
+    }
+
+    /** The version the path names, of an action that exists. */
+    private ActionDefinition keptVersion(Context ctx, ActionId id) {
+        definitions.find(id).orElseThrow(() -> new NotFoundResponse(missing(id)));
+        String text = ctx.pathParam("version");
+        int number;
+        try {
+            number = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new BadRequestResponse("'" + text + "' is not a version: versions are whole numbers from 1");
+        }
+        return definitions.version(id, number).orElseThrow(() -> new NotFoundResponse("action " + id.name()
+                + " has no version " + number + "; kept: "
+                + definitions.versions(id).stream().map(ActionDefinition::getVersion).toList()));
     }
 
     private ActionDefinition existing(Context ctx) {

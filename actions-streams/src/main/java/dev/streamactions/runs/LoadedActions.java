@@ -110,8 +110,8 @@ public final class LoadedActions implements AutoCloseable {
             return;
         }
         Entry current = entries.get(id);
-        if (current != null && current.definition().getVersion() >= after.getVersion()
-                && current.definition().getScriptSha256().equals(after.getScriptSha256())) {
+        // Any other version loads, an older one too: a rollback makes it current again.
+        if (current != null && current.definition().equals(after)) {
             return;
         }
         startLoading(id, after, current);

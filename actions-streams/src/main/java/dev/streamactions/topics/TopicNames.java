@@ -8,8 +8,10 @@ import java.util.regex.Pattern;
 
 /** The names of the application's topics (CONTRACT.md section 2), in one place. */
 public final class TopicNames {
-    /** Action definitions, the newest version of each action (compacted). */
+    /** Action definitions, the current version of each action (compacted). */
     public static final String DEFINITIONS = "actions.definitions";
+    /** Every version of every action, keyed {@code <org>/<name>/<version>}, never changed once written (compacted). */
+    public static final String VERSIONS = "actions.versions";
     /** Which action runs on which log stream, and where its output goes (compacted). */
     public static final String ATTACHMENTS = "actions.attachments";
     public static final String ALERTS = AlertEvents.TOPIC;
