@@ -25,6 +25,7 @@ import dev.streamactions.runs.ManualRuns;
 import dev.streamactions.runs.RunAnnouncer;
 import dev.streamactions.runs.RunContext;
 import dev.streamactions.runs.RunHistory;
+import dev.streamactions.ingest.AttachmentReplays;
 import dev.streamactions.runs.RunRoutes;
 import dev.streamactions.runs.ScriptAccess;
 import dev.streamactions.schemas.definitions.ActionDefinition;
@@ -57,6 +58,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -136,7 +138,9 @@ public final class ActionsApplication implements AutoCloseable {
                     TopicAdmin.events(TopicNames.ALERTS, partitions, replication),
                     TopicAdmin.events(TopicNames.TIMER, partitions, replication),
                     TopicAdmin.events(TopicNames.RUNS, partitions, replication),
-                    TopicAdmin.events(TopicNames.DLQ, partitions, replication)));
+                    TopicAdmin.events(TopicNames.DLQ, partitions, replication),
+                    TopicAdmin.events(TopicNames.REPLAY, partitions, replication).configs(Map.of(
+                            TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))));
 
             this.registry = parts.registry() != null ? parts.registry().apply(client) : schemaRegistry(config, client);
             this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -194,6 +198,7 @@ public final class ActionsApplication implements AutoCloseable {
             closeables.push(() -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
             streams.start();
+            closeables.push(AttachmentReplays.start(client, instanceId(config.dataDir()), definitions));
 
             LogIngestion ingestion = new LogIngestion(client, topics, LogIngestion.Settings.from(config));
             closeables.push(ingestion);

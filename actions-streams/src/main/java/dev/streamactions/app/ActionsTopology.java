@@ -20,7 +20,8 @@ import org.apache.kafka.streams.state.Stores;
  * The streams application, as a function from topics to topics:
  *
  * <pre>
- * logs.&lt;org&gt;.&lt;stream&gt; ─ LogRecordProcessor ──┬─ attachment output topics
+ * logs.&lt;org&gt;.&lt;stream&gt;,
+ * actions.replay ─────── LogRecordProcessor ──┬─ attachment output topics
  * actions.alerts ─────── AlertEventProcessor ─┼─ actions.&lt;org&gt;.&lt;action&gt;.out
  * actions.timer ──────── TimerTickProcessor ──┤  actions.runs, actions.dlq
  * actions.definitions ── SchedulerProcessor ──── actions.timer
@@ -37,8 +38,9 @@ public final class ActionsTopology {
         var bytes = new ByteArrayDeserializer();
 
         topology.addSource("logs", bytes, bytes, TopicNames.LOG_STREAMS);
+        topology.addSource("replay", bytes, bytes, TopicNames.REPLAY);
         topology.addProcessor("run-log-batches",
-                () -> new LogRecordProcessor(run, sinks("logs")), "logs");
+                () -> new LogRecordProcessor(run, sinks("logs")), "logs", "replay");
         addStores(topology, LogRecordProcessor.STORE, "run-log-batches");
         addSinks(topology, "logs", "run-log-batches");
 

@@ -12,6 +12,7 @@ import dev.streamactions.tables.TableTopic;
 import dev.streamactions.topics.TopicAdmin;
 import dev.streamactions.topics.TopicNames;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -20,6 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
@@ -308,12 +311,25 @@ public final class ActionDefinitions implements AutoCloseable {
     }
 
     /**
-     * Attaches a real-time action to a log stream: every record of {@code logs.<org>.<stream>} passes
-     * through it, and what it returns goes to {@code outputTopic} (when null,
-     * {@code logs.<org>.<stream>.<action>}). Creates both topics when missing.
+     * Attaches a real-time action to a log stream, keeping an existing attachment's position (a new one
+     * starts at {@code latest}): every record of {@code logs.<org>.<stream>} from
+     * {@code start} on passes through it, and what it returns goes to {@code outputTopic} (when null,
+     * {@code logs.<org>.<stream>.<action>}). Creates both topics when missing. A null {@code start} keeps
+     * an existing attachment's position (and starts a new one at {@code latest}).
+     *
+     * <p>The position is fixed here, once: the stream topic's end (what a read_committed consumer sees)
+     * becomes the attachment's cutover, from which the topology runs it on arriving records; for
+     * {@code earliest} or a time, the records from there up to the cutover are replayed to this attachment
+     * alone (see {@code AttachmentReplays}).
      */
-    public synchronized StreamAttachment attach(String org, String stream, String action, String outputTopic)
+    public StreamAttachment attach(String org, String stream, String action, String outputTopic)
             throws TimeoutException {
+        return attach(org, stream, action, outputTopic, null);
+    }
+
+    /** Attaches from {@code start}; see {@link #attach(String, String, String, String)}. */
+    public synchronized StreamAttachment attach(String org, String stream, String action, String outputTopic,
+            AttachmentStart start) throws TimeoutException {
         ActionId id = new ActionId(org, action);
         if (!TopicNames.NAME.matcher(stream).matches()) {
             throw new IllegalArgumentException("'" + stream + "' is not a valid stream name: use letters, digits or '_'");
@@ -331,13 +347,62 @@ public final class ActionDefinitions implements AutoCloseable {
             throw new IllegalArgumentException("output topic " + output + " is a log stream's input topic; the"
                     + " action would read its own output");
         }
+        String input = TopicNames.logStream(org, stream);
         topics.ensure(List.of(
-                TopicAdmin.events(TopicNames.logStream(org, stream), partitions, replication),
+                TopicAdmin.events(input, partitions, replication),
                 TopicAdmin.events(output, partitions, replication)));
-        StreamAttachment attachment = StreamAttachment.newBuilder()
-                .setOrg(org).setStream(stream).setAction(action).setOutputTopic(output).build();
-        attachments.put(attachmentKey(org, stream, action), attachment, WRITE_TIMEOUT);
-        return attachment;
+        Optional<StreamAttachment> existing = attachment(org, stream, action);
+        StreamAttachment.Builder attachment;
+        if (start == null && existing.isPresent()) {
+            attachment = StreamAttachment.newBuilder(existing.get());
+        } else {
+            AttachmentStart from = start == null ? AttachmentStart.LATEST : start;
+            Map<String, Long> cutover = byPartition(topics.offsets(input, OffsetSpec.latest()));
+            Map<String, Long> replayFrom = Map.of();
+            if (from.replays()) {
+                OffsetSpec spec = from.time().map(t -> OffsetSpec.forTimestamp(t.toEpochMilli()))
+                        .orElseGet(OffsetSpec::earliest);
+                replayFrom = new TreeMap<>(byPartition(topics.offsets(input, spec)));
+                replayFrom.entrySet().removeIf(e -> e.getValue() >= cutover.getOrDefault(e.getKey(), 0L));
+            }
+            attachment = StreamAttachment.newBuilder().setStart(from.text()).setCutover(cutover)
+                    .setReplayFrom(replayFrom)
+                    .setReplayId(replayFrom.isEmpty() ? null : org + "." + stream + "." + action + "."
+                            + UUID.randomUUID());
+        }
+        StreamAttachment stored = attachment.setOrg(org).setStream(stream).setAction(action).setOutputTopic(output)
+                .build();
+        attachments.put(attachmentKey(org, stream, action), stored, WRITE_TIMEOUT);
+        return stored;
+    }
+
+    private static Map<String, Long> byPartition(Map<Integer, Long> offsets) {
+        Map<String, Long> result = new TreeMap<>();
+        offsets.forEach((partition, offset) -> result.put(Integer.toString(partition), offset));
+        return result;
+    }
+
+    /**
+     * Marks {@code replayId}'s replay as copied whole, so it never starts again (its group's offsets
+     * expire in time); does nothing when the attachment is gone or has started anew since.
+     */
+    public synchronized void markReplayed(StreamAttachment replayedFor) throws TimeoutException {
+        String key = attachmentKey(replayedFor.getOrg(), replayedFor.getStream(), replayedFor.getAction());
+        Optional<StreamAttachment> now = attachments.get(key);
+        if (now.isPresent() && Objects.equals(now.get().getReplayId(), replayedFor.getReplayId())
+                && !now.get().getReplayed()) {
+            attachments.put(key, StreamAttachment.newBuilder(now.get()).setReplayed(true).build(), WRITE_TIMEOUT);
+        }
+    }
+
+    /** Hears every change of an attachment from now on ({@code before} or {@code after} null on add and remove). */
+    public void listenAttachments(TableTopic.Listener<String, StreamAttachment> listener) {
+        attachments.listen(listener);
+    }
+
+    /** Every attachment of every org. */
+    public List<StreamAttachment> allAttachments() {
+        return List.copyOf(attachments.snapshot().values());
     }
 
     /** Detaches; answers whether it was attached. */

@@ -76,8 +76,8 @@ public final class ActionRoutes implements RouteGroup {
         this.clock = clock;
     }
 
-    /** The attachment body; both fields optional. */
-    record AttachRequest(String output_topic) {}
+    /** The attachment body; every field optional. */
+    record AttachRequest(String output_topic, String start) {}
 
     /** The rollback body. */
     record RollbackRequest(Integer version) {}
@@ -164,8 +164,10 @@ public final class ActionRoutes implements RouteGroup {
                     }
                 });
         routes.route(HandlerType.POST, "/api/{org}/streams/{stream}/actions/{name}",
-                "Attaches a realtime action to a log stream {\"output_topic\"} (optional; default"
-                        + " logs.<org>.<stream>.<action>): 201 when new, 200 when its output topic was replaced.",
+                "Attaches a realtime action to a log stream {\"output_topic\", \"start\"} (both optional;"
+                        + " output_topic defaults to logs.<org>.<stream>.<action>; start is latest, earliest or an"
+                        + " RFC 3339 time: latest for a new attachment, an existing one keeps its position unless"
+                        + " start is given): 201 when new, 200 when it was replaced.",
                 Resource.ACTIONS, this::attach);
         routes.route(HandlerType.DELETE, "/api/{org}/streams/{stream}/actions/{name}",
                 "Detaches an action from a log stream.",
@@ -263,8 +265,17 @@ public final class ActionRoutes implements RouteGroup {
         ActionId id = id(ctx);
         String stream = stream(ctx);
         String outputTopic = null;
+        AttachmentStart start = null;
         if (!ctx.body().isBlank()) {
-            outputTopic = blankToNull(JsonBodies.read(ctx, AttachRequest.class).output_topic());
+            AttachRequest request = JsonBodies.read(ctx, AttachRequest.class);
+            outputTopic = blankToNull(request.output_topic());
+            if (blankToNull(request.start()) != null) {
+                try {
+                    start = AttachmentStart.parse(request.start(), clock);
+                } catch (IllegalArgumentException e) {
+                    throw ApiError.badField("start", e.getMessage());
+                }
+            }
         }
         ActionDefinition definition = definitions.find(id).orElseThrow(() -> new NotFoundResponse(missing(id)));
         if (definition.getType() != ActionType.realtime) {
@@ -281,12 +292,13 @@ public final class ActionRoutes implements RouteGroup {
         boolean existed = definitions.attachment(id.org(), stream, id.name()).isPresent();
         StreamAttachment attachment;
         try {
-            attachment = definitions.attach(id.org(), stream, id.name(), outputTopic);
+            attachment = definitions.attach(id.org(), stream, id.name(), outputTopic, start);
         } catch (IllegalArgumentException e) {
             throw new BadRequestResponse(e.getMessage());
         }
-        ctx.status(existed ? 200 : 201).json(Map.of("stream", attachment.getStream(), "action",
-                attachment.getAction(), "output_topic", attachment.getOutputTopic()));
+        Map<String, Object> view = new LinkedHashMap<>(attachmentView(attachment));
+        view.put("action", attachment.getAction());
+        ctx.status(existed ? 200 : 201).json(view);
     }
 
     /** An action as the API shows it. Env values are left out: they often hold secrets. */
@@ -311,8 +323,22 @@ public final class ActionRoutes implements RouteGroup {
         view.put("status", status.apply(d).name());
         view.put("last_run", history.lastRun(id).map(RunRoutes::view).orElse(null));
         view.put("attachments", definitions.attachmentsOf(id).stream()
-                .map(a -> Map.of("stream", a.getStream(), "output_topic", a.getOutputTopic())).toList());
+                .map(ActionRoutes::attachmentView).toList());
         view.put("created_at", d.getCreatedAt().toString());
+        return view;
+    }
+
+    /** An attachment: where it reads, writes and started, and how many older records it replays. */
+    private static Map<String, Object> attachmentView(StreamAttachment a) {
+        long replayed = 0;
+        for (var from : a.getReplayFrom().entrySet()) {
+            replayed += a.getCutover().getOrDefault(from.getKey(), from.getValue()) - from.getValue();
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("stream", a.getStream());
+        view.put("output_topic", a.getOutputTopic());
+        view.put("start", a.getStart());
+        view.put("replayed_records", replayed);
         return view;
     }
 

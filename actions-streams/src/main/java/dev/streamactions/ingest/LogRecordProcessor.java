@@ -3,6 +3,7 @@ package dev.streamactions.ingest;
 import dev.streamactions.definitions.ActionId;
 import dev.streamactions.runs.ActionBatches;
 import dev.streamactions.runs.BatchingProcessor;
+import dev.streamactions.runs.BatchingProcessor.Origin;
 import dev.streamactions.runs.Emitter;
 import dev.streamactions.runs.RunContext;
 import dev.streamactions.schemas.definitions.ActionType;
@@ -19,7 +20,9 @@ import org.apache.kafka.streams.processor.api.Record;
  * Passes every record of the {@code logs.<org>.<stream>} topics to the actions attached to its stream:
  * the record joins each action's batch, which runs when full or when its oldest record has waited
  * long enough. A log record is a JSON object or Avro in the Confluent wire format (handed to the action as
- * the same JSON object); one that is neither goes to the dead-letter topic with the reason.
+ * the same JSON object); one that is neither goes to the dead-letter topic with the reason. An
+ * attachment runs on the records from its cutover on; the older ones it was attached to start from
+ * arrive once, as copies in {@code actions.replay} addressed to it.
  */
 public final class LogRecordProcessor extends BatchingProcessor {
     public static final String STORE = "log-batches";
@@ -38,11 +41,18 @@ public final class LogRecordProcessor extends BatchingProcessor {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        var stream = TopicNames.parseLogStream(source().topic()).orElse(null);
+        Origin origin = source();
+        if (origin.topic().equals(TopicNames.REPLAY)) {
+            processReplayed(record);
+            return;
+        }
+        var stream = TopicNames.parseLogStream(origin.topic()).orElse(null);
         if (stream == null) {
             return;
         }
-        List<StreamAttachment> attached = run.definitions().attachedTo(stream.org(), stream.stream());
+        List<StreamAttachment> attached = run.definitions().attachedTo(stream.org(), stream.stream()).stream()
+                .filter(a -> origin.offset() >= a.getCutover().getOrDefault(Integer.toString(origin.partition()), 0L))
+                .toList();
         if (attached.isEmpty()) {
             return;
         }
@@ -58,6 +68,31 @@ public final class LogRecordProcessor extends BatchingProcessor {
         for (StreamAttachment attachment : attached) {
             add(stream.org() + "/" + stream.stream() + "/" + attachment.getAction(), record, json);
         }
+    }
+
+    /**
+     * A record from before an attachment's cutover, copied for that attachment alone. A copy of a replay
+     * that was replaced (the action re-attached with another start) or of a removed attachment is dropped.
+     */
+    private void processReplayed(Record<byte[], byte[]> record) {
+        ReplayedRecord replayed = ReplayedRecord.readFrom(record.headers()).orElse(null);
+        if (replayed == null) {
+            return;
+        }
+        String[] parts = replayed.attachment().split("/", 3);
+        StreamAttachment attachment = parts.length < 3 ? null
+                : run.definitions().attachment(parts[0], parts[1], parts[2]).orElse(null);
+        if (attachment == null || !replayed.replayId().equals(attachment.getReplayId())) {
+            return;
+        }
+        String json;
+        try {
+            json = reader.toJson(record.value());
+        } catch (MalformedRecordException e) {
+            reject(record, new ActionId(parts[0], parts[2]), "not a log record: " + e.getMessage(), replayed.origin());
+            return;
+        }
+        add(replayed.attachment(), record.withTimestamp(replayed.timestamp()), json, replayed.origin());
     }
 
     @Override

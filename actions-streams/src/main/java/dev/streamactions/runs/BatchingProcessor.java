@@ -52,23 +52,35 @@ public abstract class BatchingProcessor implements Processor<byte[], byte[], Obj
     /** What {@code target} (as given to {@link #add}) stands for now. */
     protected abstract ActionBatches.Resolution resolve(String target);
 
+    /** Where an input was first written: what run records and dead letters name as its source. */
+    public record Origin(String topic, int partition, long offset) {}
+
     /** Where the record being processed comes from. */
-    protected RecordMetadata source() {
-        return context.recordMetadata().orElseThrow();
+    protected Origin source() {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        return new Origin(source.topic(), source.partition(), source.offset());
     }
 
     /** Adds the record being processed to {@code target}'s batch, as the JSON object {@code json}. */
     protected void add(String target, Record<byte[], byte[]> record, String json) {
-        RecordMetadata source = source();
-        batches.add(target, new ActionBatches.Input(source.topic(), source.partition(), source.offset(),
+        add(target, record, json, source());
+    }
+
+    /** Adds a record first written at {@code origin} (a replayed copy) to {@code target}'s batch. */
+    protected void add(String target, Record<byte[], byte[]> record, String json, Origin origin) {
+        batches.add(target, new ActionBatches.Input(origin.topic(), origin.partition(), origin.offset(),
                 record.timestamp(), record.key(), record.value() == null ? new byte[0] : record.value(), json));
     }
 
     /** Sends the record being processed to the dead-letter topic: it cannot be read ({@code id} may be null). */
     protected void reject(Record<byte[], byte[]> record, ActionId id, String reason) {
-        RecordMetadata source = source();
-        run.metrics().rejected(source.topic(), "undecodable");
-        emitter.dead(id, 0, reason, source.topic(), source.partition(), source.offset(), record.key(), record.value());
+        reject(record, id, reason, source());
+    }
+
+    /** Sends a record first written at {@code origin} to the dead-letter topic. */
+    protected void reject(Record<byte[], byte[]> record, ActionId id, String reason, Origin origin) {
+        run.metrics().rejected(origin.topic(), "undecodable");
+        emitter.dead(id, 0, reason, origin.topic(), origin.partition(), origin.offset(), record.key(), record.value());
     }
 
     /**

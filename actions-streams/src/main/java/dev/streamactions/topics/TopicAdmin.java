@@ -9,7 +9,13 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.HashMap;
+import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
@@ -99,6 +105,38 @@ public final class TopicAdmin implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted while listing topics", e);
+        }
+    }
+
+    /**
+     * Per partition of {@code topic}, the offset {@code spec} names among its committed records: for
+     * {@link OffsetSpec#latest()} the end a read_committed consumer sees; for a time, the first record at
+     * or after it, or the end when there is none.
+     */
+    public Map<Integer, Long> offsets(String topic, OffsetSpec spec) {
+        try {
+            var description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            Map<TopicPartition, OffsetSpec> query = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            for (var partition : description.partitions()) {
+                query.put(new TopicPartition(topic, partition.partition()), spec);
+                ends.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest());
+            }
+            var options = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
+            var found = admin.listOffsets(query, options).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            var end = admin.listOffsets(ends, options).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Map<Integer, Long> result = new TreeMap<>();
+            for (TopicPartition tp : query.keySet()) {
+                long offset = found.get(tp).offset();
+                result.put(tp.partition(), offset < 0 ? end.get(tp).offset() : offset);
+            }
+            return result;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaException("could not read the offsets of " + topic + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while reading the offsets of " + topic, e);
         }
     }
 

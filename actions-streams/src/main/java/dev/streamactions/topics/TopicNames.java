@@ -14,6 +14,11 @@ public final class TopicNames {
     public static final String VERSIONS = "actions.versions";
     /** Which action runs on which log stream, and where its output goes (compacted). */
     public static final String ATTACHMENTS = "actions.attachments";
+    /**
+     * Records of a log stream replayed to one attachment that started before the stream's end (earliest or a
+     * time): copies of the originals, with headers naming the attachment, its replay and where each came from.
+     */
+    public static final String REPLAY = "actions.replay";
     public static final String ALERTS = AlertEvents.TOPIC;
     public static final String TIMER = TimerTicks.TOPIC;
     public static final String RUNS = "actions.runs";

@@ -107,7 +107,16 @@ class AvroSerdeTest {
             .setCreatedAt(T0)
             .build();
     StreamAttachment attachment =
-        new StreamAttachment("default", "k8s", "uppercase", "logs.default.k8s.uppercase");
+        StreamAttachment.newBuilder()
+            .setOrg("default")
+            .setStream("k8s")
+            .setAction("uppercase")
+            .setOutputTopic("logs.default.k8s.uppercase")
+            .setStart("earliest")
+            .setCutover(Map.of("0", 12L, "1", 7L))
+            .setReplayFrom(Map.of("0", 3L))
+            .setReplayId("default.k8s.uppercase.1")
+            .build();
     TimerTick tick = new TimerTick("default", "nightly", T0);
     return Stream.of(alert(), tick, run, running, dlq, manualDlq, definition, attachment);
   }
