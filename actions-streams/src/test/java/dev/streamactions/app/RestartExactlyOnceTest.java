@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RestartExactlyOnceTest {
     private static final int RECORDS = 400;
+    private static final int BACKLOG = 3000;
 
     @TempDir
     Path dir;
@@ -68,6 +69,47 @@ class RestartExactlyOnceTest {
                 var out = readUntil(kafka.bootstrapServers(), "tagged", rs -> rs.size() >= RECORDS);
                 assertThat(out).extracting(r -> text(r.key())).doesNotHaveDuplicates().hasSize(RECORDS);
                 assertThat(out).allSatisfy(r -> assertThat(text(r.value())).contains("\"tagged\":true"));
+            }
+        }
+    }
+
+    /**
+     * An instance stopped right after an attachment with {@code earliest} was made, its replay under
+     * way or not yet started: the next start resumes the replay from its group's offsets, and every
+     * record of the backlog reaches the action once.
+     */
+    @Test
+    void aReplayCutShortByAStopResumesAndRunsEachRecordOnce() throws Exception {
+        SchemaRegistry registry = new InMemorySchemaRegistry();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
+            Map<String, String> settings = Map.of(
+                    ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                    ActionsConfig.DATA_DIR, dir.resolve("app").toString(),
+                    ActionsConfig.TOPIC_PARTITIONS, "2");
+            var parts = new ActionsApplication.Parts(StreamsTestKit.shared(registry), StreamsTestKit.EVERYONE_MAY_FETCH);
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers",
+                    kafka.bootstrapServers()))) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("logs.default.backlog", 2,
+                        (short) 1))).all().get();
+            }
+            List<String[]> records = new ArrayList<>();
+            for (int i = 0; i < BACKLOG; i++) {
+                records.add(new String[] {"k" + i, "{\"n\":" + i + "}"});
+            }
+            StreamsTestKit.produce(kafka.bootstrapServers(), "logs.default.backlog", records);
+            try (ActionsApplication first = ActionsApplication.start(new ActionsConfig(settings), parts)) {
+                first.awaitRunning(StreamsTestKit.DEADLINE);
+                define(first, "default", "tag", ActionType.realtime, null, zip("""
+                        def main(data, logger):
+                            return [dict(r, tagged=True) for r in data]
+                        """));
+                first.definitions().attach("default", "backlog", "tag", "backlog_tagged",
+                        dev.streamactions.definitions.AttachmentStart.EARLIEST);
+            }
+            try (ActionsApplication second = ActionsApplication.start(new ActionsConfig(settings), parts)) {
+                second.awaitRunning(StreamsTestKit.DEADLINE);
+                var out = readUntil(kafka.bootstrapServers(), "backlog_tagged", rs -> rs.size() >= BACKLOG);
+                assertThat(out).extracting(r -> text(r.key())).doesNotHaveDuplicates().hasSize(BACKLOG);
             }
         }
     }
