@@ -167,7 +167,8 @@ class ManualRunsTest {
     void aRunOverATimeWindowGetsExactlyTheRecordsOfTheWindowFromEveryPartition() throws Exception {
         create(Form.of("window_echo", "realtime", SA, zip(ECHO)));
         String topic = "logs.default.windowed";
-        fixture.createTopic(topic, 3);
+        // As many partitions as topic.partitions (README: a log topic may not have more).
+        fixture.createTopic(topic, 2);
         Instant base = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
         Properties p = new Properties();
         p.putAll(fixture.clientProperties());
@@ -175,7 +176,7 @@ class ManualRunsTest {
         try (var producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < 12; i++) {
                 long at = base.plusSeconds(i).toEpochMilli();
-                producer.send(new ProducerRecord<>(topic, i % 3, at, "k" + i, "{\"n\":" + i + "}")).get();
+                producer.send(new ProducerRecord<>(topic, i % 2, at, "k" + i, "{\"n\":" + i + "}")).get();
                 if (i == 4) {
                     // Between two records of the window on its partition, with a time before the window:
                     // left out by its own timestamp, not by its position.
