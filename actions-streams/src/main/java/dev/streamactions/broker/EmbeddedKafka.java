@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -109,8 +110,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Duration startupTimeout,
             Map<String, String> overrides) {
         Path dir = dataDir.toAbsolutePath().normalize();
-        int brokerPort = port == 0 ? freePort() : port;
-        int ctrlPort = controllerPort == 0 ? freePort() : controllerPort;
+        int[] ports = freePorts(port, controllerPort);
+        int brokerPort = ports[0];
+        int ctrlPort = ports[1];
         Properties props = brokerProperties(dir, brokerPort, ctrlPort);
         props.putAll(overrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
@@ -283,12 +285,32 @@ public final class EmbeddedKafka implements AutoCloseable {
         return reason;
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+    /**
+     * A free port for each 0 in {@code wanted}, the others as given. The sockets stay open until all are
+     * chosen, so the two listeners never draw the same port.
+     */
+    private static int[] freePorts(int... wanted) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = wanted.clone();
+            for (int i = 0; i < ports.length; i++) {
+                if (ports[i] == 0) {
+                    ServerSocket socket = new ServerSocket(0, 0, InetAddress.getByName(HOST));
+                    held.add(socket);
+                    ports[i] = socket.getLocalPort();
+                }
+            }
+            return ports;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot find a free port", e);
+        } finally {
+            for (ServerSocket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // the port is free either way
+                }
+            }
         }
     }
 }

@@ -16,7 +16,6 @@ import dev.streamactions.schemas.definitions.ActionType;
 import dev.streamactions.scripts.FolderScriptStore;
 import dev.streamactions.topics.TopicAdmin;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,10 +159,11 @@ class ScaleOutIT {
     private Process startInstance(EmbeddedKafka kafka, Path scripts, String name) throws Exception {
         // A restart of an instance uses the same folder, so its data folder and instance id.
         Path home = Files.createDirectories(tmp.resolve(name));
+        List<String> ports = StreamsTestKit.freePorts(2);
         ProcessBuilder builder = new ProcessBuilder(Cli.repositoryRoot().resolve("actions").toString(), "start",
                 "--bootstrap-servers", kafka.bootstrapServers(),
-                "--http-port", freePort(),
-                "--set", "schema.registry.port=" + freePort(),
+                "--http-port", ports.get(0),
+                "--set", "schema.registry.port=" + ports.get(1),
                 "--set", "script.store.dir=" + scripts,
                 "--set", "topic.partitions=4",
                 "--set", "batch.max.records=25",
@@ -216,9 +216,4 @@ class ScaleOutIT {
         }
     }
 
-    private static String freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return Integer.toString(socket.getLocalPort());
-        }
-    }
 }

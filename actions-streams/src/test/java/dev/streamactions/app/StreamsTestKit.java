@@ -14,6 +14,7 @@ import dev.streamactions.schemas.wire.AvroDeserializer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,24 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** What the streams tests share: packages, definitions, and reading topics back with a deadline. */
 public final class StreamsTestKit {
     public static final Duration DEADLINE = Duration.ofSeconds(120);
+
+    /**
+     * {@code count} different free ports for a process the test starts. The sockets stay open until all
+     * are drawn: closed one by one, the system may hand out the same port twice.
+     */
+    public static List<String> freePorts(int count) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                held.add(new ServerSocket(0));
+            }
+            return held.stream().map(socket -> Integer.toString(socket.getLocalPort())).toList();
+        } finally {
+            for (ServerSocket socket : held) {
+                socket.close();
+            }
+        }
+    }
 
     /**
      * Lets every service account fetch scripts. Identities and roles are the control plane's

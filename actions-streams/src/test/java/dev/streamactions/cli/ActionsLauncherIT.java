@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamactions.app.StreamsTestKit;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,11 +85,12 @@ class ActionsLauncherIT {
     void startRunsEverythingPrintsWhereAndASecondStartKeepsWhatTheFirstStored() throws Exception {
         Path home = tmp.resolve("home");
         Files.createDirectories(home);
+        List<String> free = StreamsTestKit.freePorts(4);
         Map<String, String> ports = Map.of(
-                "ACTIONS_EMBEDDED_KAFKA_PORT", freePort(),
-                "ACTIONS_EMBEDDED_KAFKA_CONTROLLER_PORT", freePort(),
-                "ACTIONS_HTTP_PORT", freePort(),
-                "ACTIONS_SCHEMA_REGISTRY_PORT", freePort());
+                "ACTIONS_EMBEDDED_KAFKA_PORT", free.get(0),
+                "ACTIONS_EMBEDDED_KAFKA_CONTROLLER_PORT", free.get(1),
+                "ACTIONS_HTTP_PORT", free.get(2),
+                "ACTIONS_SCHEMA_REGISTRY_PORT", free.get(3));
 
         Started first = start(home, ports, tmp.resolve("first.txt"));
         assertThat(first.output())
@@ -150,9 +151,4 @@ class ActionsLauncherIT {
         return started;
     }
 
-    static String freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return Integer.toString(socket.getLocalPort());
-        }
-    }
 }
