@@ -132,15 +132,18 @@ public final class ActionsApplication implements AutoCloseable {
 
             int partitions = config.getInt(ActionsConfig.TOPIC_PARTITIONS);
             short replication = config.getShort(ActionsConfig.TOPIC_REPLICATION);
+            Duration runsRetention = config.duration(ActionsConfig.RUNS_RETENTION_MS);
             TopicAdmin topics = new TopicAdmin(client, STARTUP_TIMEOUT);
             closeables.push(topics);
             topics.ensure(List.of(
                     TopicAdmin.events(TopicNames.ALERTS, partitions, replication),
                     TopicAdmin.events(TopicNames.TIMER, partitions, replication),
-                    TopicAdmin.events(TopicNames.RUNS, partitions, replication),
+                    TopicAdmin.events(TopicNames.RUNS, partitions, replication).configs(Map.of(
+                            TopicConfig.RETENTION_MS_CONFIG, Long.toString(runsRetention.toMillis()))),
                     TopicAdmin.events(TopicNames.DLQ, partitions, replication),
                     TopicAdmin.events(TopicNames.REPLAY, partitions, replication).configs(Map.of(
                             TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))));
+            topics.set(TopicNames.RUNS, TopicConfig.RETENTION_MS_CONFIG, Long.toString(runsRetention.toMillis()));
 
             this.registry = parts.registry() != null ? parts.registry().apply(client) : schemaRegistry(config, client);
             this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -168,7 +171,8 @@ public final class ActionsApplication implements AutoCloseable {
             closeables.push(definitions);
             RunAnnouncer announcer = new RunAnnouncer(client, registry);
             closeables.push(announcer);
-            this.history = new RunHistory(client, registry);
+            this.history = new RunHistory(client, registry, config.dataDir().resolve("run-history"), runsRetention,
+                    Clock.systemUTC());
             closeables.push(history);
 
             // Batches wait for their actions on virtual threads: one per running batch, nothing to size.

@@ -121,6 +121,12 @@ public final class ActionsConfig extends AbstractConfig {
     /** Longest an ingestion request waits for Kafka to store its records. */
     public static final String INGEST_TIMEOUT_MS = "ingest.timeout.ms";
 
+    /**
+     * How long {@code actions.runs} keeps run records (its {@code retention.ms}, set on the topic at every
+     * start) and so how far back the run history reaches.
+     */
+    public static final String RUNS_RETENTION_MS = "runs.retention.ms";
+
     /** Where uploaded scripts are kept: {@code folder} or {@code s3}. */
     public static final String SCRIPT_STORE = "script.store";
 
@@ -245,6 +251,10 @@ public final class ActionsConfig extends AbstractConfig {
                             + " at least half this long; keep it above twice action.timeout.ms.")
             .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 64L << 20, Range.between(1024, 1L << 31),
                     Importance.LOW, "Largest request body (ingestion batch, script upload) the HTTP API accepts.")
+            .define(RUNS_RETENTION_MS, Type.LONG, Duration.ofDays(7).toMillis(),
+                    Range.between(Duration.ofMinutes(1).toMillis(), Duration.ofDays(3650).toMillis()), Importance.MEDIUM,
+                    "How long actions.runs keeps run records (its retention.ms, set on the topic at every start), so"
+                            + " how far back the run history reaches; the index of each instance drops older runs too.")
             .define(INGEST_TIMEOUT_MS, Type.LONG, 30_000L, Range.between(1_000, 600_000), Importance.LOW,
                     "Longest an ingestion request waits for Kafka to store its records (acks=all) before"
                             + " it fails with 503.")

@@ -3,12 +3,15 @@ package dev.streamactions.runs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamactions.definitions.ActionDefinitions;
 import dev.streamactions.definitions.ActionId;
+import dev.streamactions.http.ApiError;
 import dev.streamactions.http.ApiRoutes;
 import dev.streamactions.http.JsonBodies;
 import dev.streamactions.http.RouteGroup;
 import dev.streamactions.iam.Resource;
 import dev.streamactions.schemas.definitions.ActionDefinition;
 import dev.streamactions.schemas.runs.RunRecord;
+import dev.streamactions.schemas.runs.RunStatus;
+import dev.streamactions.schemas.runs.Trigger;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -16,6 +19,7 @@ import io.javalin.http.NotFoundResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +49,22 @@ public final class RunRoutes implements RouteGroup {
                         + " Answers records, logs and status; nothing is written to output topics.",
                 Resource.ACTIONS, this::run);
         routes.route(HandlerType.GET, "/api/{org}/actions/{name}/runs",
-                "The recent runs of an action, newest first, with their log lines.",
+                "The runs of an action, newest first, with their log lines, a page at a time: ?limit= (1 to "
+                        + RunHistory.MAX_PAGE + ", default " + RunHistory.Query.DEFAULT_LIMIT + "), ?status=,"
+                        + " ?trigger=, ?version= to filter, ?before= the 'next' of the previous page.",
                 Resource.ACTIONS, ctx -> {
                     ActionDefinition definition = existing(ctx);
                     ActionId id = new ActionId(definition.getOrg(), definition.getName());
-                    ctx.json(Map.of("runs", history.runs(id).stream().map(RunRoutes::view).toList()));
+                    RunHistory.Page page;
+                    try {
+                        page = history.runs(id, query(ctx));
+                    } catch (IllegalArgumentException e) {
+                        throw ApiError.badField("before", e.getMessage());
+                    }
+                    Map<String, Object> answer = new LinkedHashMap<>();
+                    answer.put("runs", page.runs().stream().map(RunRoutes::view).toList());
+                    answer.put("next", page.next().orElse(null));
+                    ctx.json(answer);
                 });
         routes.route(HandlerType.GET, "/api/{org}/actions/{name}/activity",
                 "What the action did over the last minutes (?minutes=, 1 to 30, default 15), in 10 s steps, oldest"
@@ -57,7 +72,7 @@ public final class RunRoutes implements RouteGroup {
                 Resource.ACTIONS, ctx -> {
                     ActionDefinition definition = existing(ctx);
                     ActionId id = new ActionId(definition.getOrg(), definition.getName());
-                    int minutes = minutes(ctx.queryParam("minutes"));
+                    int minutes = wholeNumber(ctx, "minutes", 15, 1, (int) ActionActivity.KEPT.toMinutes());
                     ctx.json(Map.of("bucket_seconds", ActionActivity.BUCKET.toSeconds(),
                             "buckets", history.activity().of(id, Instant.now(), Duration.ofMinutes(minutes)).stream()
                                     .map(b -> Map.of("start", b.start().toString(), "runs", b.runs(),
@@ -104,21 +119,51 @@ public final class RunRoutes implements RouteGroup {
         ctx.json(answer);
     }
 
-    private static int minutes(String text) {
+    private static final List<String> HISTORY_PARAMETERS = List.of("limit", "before", "status", "trigger", "version");
+
+    private static RunHistory.Query query(Context ctx) {
+        for (String given : ctx.queryParamMap().keySet()) {
+            if (!HISTORY_PARAMETERS.contains(given)) {
+                throw ApiError.badField(given, "unknown query parameter '" + given + "'; the history takes "
+                        + String.join(", ", HISTORY_PARAMETERS));
+            }
+        }
+        int limit = wholeNumber(ctx, "limit", RunHistory.Query.DEFAULT_LIMIT, 1, RunHistory.MAX_PAGE);
+        Integer version = ctx.queryParam("version") == null ? null : wholeNumber(ctx, "version", 0, 1, Integer.MAX_VALUE);
+        String before = ctx.queryParam("before");
+        return new RunHistory.Query(symbol(ctx, "status", RunStatus.values()), symbol(ctx, "trigger", Trigger.values()),
+                version, before == null || before.isBlank() ? null : before, limit);
+    }
+
+    private static int wholeNumber(Context ctx, String name, int absent, int least, int most) {
+        String text = ctx.queryParam(name);
         if (text == null || text.isBlank()) {
-            return 15;
+            return absent;
         }
-        int minutes;
         try {
-            minutes = Integer.parseInt(text.trim());
+            int n = Integer.parseInt(text.trim());
+            if (n >= least && n <= most) {
+                return n;
+            }
         } catch (NumberFormatException e) {
-            minutes = -1;
+            // said below
         }
-        long most = ActionActivity.KEPT.toMinutes();
-        if (minutes < 1 || minutes > most) {
-            throw new BadRequestResponse("minutes must be a whole number from 1 to " + most + ", not '" + text + "'");
+        throw ApiError.badField(name, name + " must be a whole number from " + least + " to " + most + ", not '"
+                + text + "'");
+    }
+
+    private static <E extends Enum<E>> E symbol(Context ctx, String name, E[] symbols) {
+        String text = ctx.queryParam(name);
+        if (text == null || text.isBlank()) {
+            return null;
         }
-        return minutes;
+        for (E symbol : symbols) {
+            if (symbol.name().equalsIgnoreCase(text.trim())) {
+                return symbol;
+            }
+        }
+        throw ApiError.badField(name, name + " must be one of " + Arrays.stream(symbols).map(Enum::name)
+                .toList() + ", not '" + text + "'");
     }
 
     private ActionDefinition existing(Context ctx) {

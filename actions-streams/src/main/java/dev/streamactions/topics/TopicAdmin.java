@@ -12,10 +12,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.HashMap;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
@@ -24,7 +27,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the topics the application needs when they are missing. Topics that exist are left as they
- * are (an operator may have tuned them).
+ * are (an operator may have tuned them), but for the configs the application has a setting for.
  */
 public final class TopicAdmin implements AutoCloseable {
     private final Admin admin;
@@ -93,6 +96,27 @@ public final class TopicAdmin implements AutoCloseable {
                 }
                 Thread.sleep(50);
             }
+        }
+    }
+
+    /**
+     * Sets one config of an existing topic: for the few the application owns as settings (the retention
+     * of {@code actions.runs}), which win over what the topic was created with.
+     */
+    public void set(String topic, String config, String value) {
+        var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(config, value),
+                    AlterConfigOp.OpType.SET)))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new KafkaException("could not set " + config + "=" + value + " on topic " + topic + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("Kafka did not answer within " + timeout + " while setting " + config + " on "
+                    + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while setting " + config + " on " + topic, e);
         }
     }
 

@@ -17,6 +17,7 @@ import dev.streamactions.cli.Cli;
 import dev.streamactions.config.ActionsConfig;
 import dev.streamactions.definitions.ActionId;
 import dev.streamactions.runs.ActionStatus;
+import dev.streamactions.runs.RunHistory;
 import dev.streamactions.schemas.definitions.ActionType;
 import dev.streamactions.schemas.dlq.DlqRecord;
 import dev.streamactions.schemas.registry.InMemorySchemaRegistry;
@@ -318,7 +319,8 @@ class StreamsApplicationTest {
         var out = readUntil(app.bootstrapServers(), "actions.default.nightly_report.out", rs -> !rs.isEmpty());
         assertThat(text(out.get(0).value())).contains("done");
         await().atMost(StreamsTestKit.DEADLINE)
-                .untilAsserted(() -> assertThat(app.runHistory().runs(new ActionId("default", "nightly_report")))
+                .untilAsserted(() -> assertThat(app.runHistory().runs(new ActionId("default", "nightly_report"),
+                        RunHistory.Query.newest(10)).runs())
                         .extracting(RunRecord::getStatus).containsExactly(RunStatus.Completed));
         assertThat(app.status(nightly)).isEqualTo(ActionStatus.Ready);
     }

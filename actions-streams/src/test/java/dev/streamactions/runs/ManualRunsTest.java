@@ -164,6 +164,74 @@ class ManualRunsTest {
     }
 
     @Test
+    void theHistoryAnswersPagesNewestFirstFilteredByStatusTriggerAndVersion() {
+        String failsOnFlag = """
+                def main(data, logger):
+                    if data[0].get("fail"):
+                        raise ValueError("asked to fail")
+                    return data
+                """;
+        create(Form.of("paged", "realtime", SA, zip(failsOnFlag)));
+        List<JsonNode> answers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            answers.add(run("paged", "{\"data\":[{\"fail\":" + (i % 2 == 1) + "}]}").json());
+        }
+        assertThat(fixture.upload("PUT", "/api/default/actions/paged", Form.of("paged", "realtime", SA,
+                zip(failsOnFlag + "\n# v2\n"))).status()).isEqualTo(200);
+        await().atMost(StreamsTestKit.DEADLINE).until(() -> run("paged", "{\"data\":[{\"fail\":false}]}").json(),
+                answer -> answers.add(answer) && answer.get("version").asInt() == 2);
+        List<String> newestFirst = answers.reversed().stream().map(a -> a.get("run_id").asText()).toList();
+        runsUntil("paged", answers.size());
+
+        JsonNode first = history("paged", "limit=4");
+        assertThat(ids(first)).containsExactlyElementsOf(newestFirst.subList(0, 4));
+        JsonNode second = history("paged", "limit=4&before=" + first.get("next").asText());
+        assertThat(ids(second)).containsExactlyElementsOf(newestFirst.subList(4, answers.size()));
+        assertThat(second.get("next").isNull()).isTrue();
+
+        assertThat(ids(history("paged", "status=Errored"))).containsExactlyElementsOf(
+                answers.reversed().stream().filter(a -> a.get("status").asText().equals("Errored"))
+                        .map(a -> a.get("run_id").asText()).toList()).hasSize(2);
+        assertThat(ids(history("paged", "version=2"))).containsExactlyElementsOf(
+                answers.reversed().stream().filter(a -> a.get("version").asInt() == 2)
+                        .map(a -> a.get("run_id").asText()).toList()).isNotEmpty();
+        assertThat(ids(history("paged", "status=completed&trigger=manual&version=1"))).containsExactlyElementsOf(
+                answers.reversed().stream().filter(a -> a.get("version").asInt() == 1
+                        && a.get("status").asText().equals("Completed")).map(a -> a.get("run_id").asText()).toList())
+                .hasSizeGreaterThanOrEqualTo(3);
+        assertThat(ids(history("paged", "trigger=alert"))).isEmpty();
+
+        String runs = "/api/default/actions/paged/runs?";
+        assertBadField(client.get(runs + "limit=0", ROOT, ROOT_PASSWORD), "limit", "from 1 to 500, not '0'");
+        assertBadField(client.get(runs + "limit=many", ROOT, ROOT_PASSWORD), "limit", "not 'many'");
+        assertBadField(client.get(runs + "status=Done", ROOT, ROOT_PASSWORD), "status",
+                "one of [Running, Completed, Errored], not 'Done'");
+        assertBadField(client.get(runs + "trigger=cron", ROOT, ROOT_PASSWORD), "trigger", "not 'cron'");
+        assertBadField(client.get(runs + "version=-1", ROOT, ROOT_PASSWORD), "version", "not '-1'");
+        assertBadField(client.get(runs + "before=not-a-cursor", ROOT, ROOT_PASSWORD), "before",
+                "pass the 'next' of the previous page unchanged");
+        assertBadField(client.get(runs + "page=2", ROOT, ROOT_PASSWORD), "page", "unknown query parameter 'page'");
+        assertError(client.get("/api/default/actions/ghost/runs", ROOT, ROOT_PASSWORD), 404, "there is no action ghost");
+    }
+
+    private static JsonNode history(String action, String query) {
+        ApiClient.Response r = client.get("/api/default/actions/" + action + "/runs?" + query, ROOT, ROOT_PASSWORD);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        return r.json();
+    }
+
+    private static List<String> ids(JsonNode page) {
+        List<String> ids = new ArrayList<>();
+        page.get("runs").forEach(run -> ids.add(run.get("run_id").asText()));
+        return ids;
+    }
+
+    private static void assertBadField(ApiClient.Response r, String field, String fragment) {
+        assertError(r, 400, fragment);
+        assertThat(r.json().get("field").asText()).as(r.toString()).isEqualTo(field);
+    }
+
+    @Test
     void aRunOverATimeWindowGetsExactlyTheRecordsOfTheWindowFromEveryPartition() throws Exception {
         create(Form.of("window_echo", "realtime", SA, zip(ECHO)));
         String topic = "logs.default.windowed";
