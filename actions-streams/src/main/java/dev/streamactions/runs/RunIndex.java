@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.rocksdb.CompressionType;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -280,6 +281,12 @@ final class RunIndex implements AutoCloseable {
 
     @Override
     public void close() {
+        // Written to its files now, so the next open has no log to replay.
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(flush);
+        } catch (RocksDBException e) {
+            // the write-ahead log still has it all: the next open replays it
+        }
         writeOptions.close();
         db.close();
         options.close();
