@@ -35,6 +35,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 public final class AppApiFixture implements AutoCloseable {
     public static final String ROOT = "root@example.com";
     public static final String ROOT_PASSWORD = "Root-pass#1";
+    /** The policy of a service account that runs actions: it may fetch their scripts, nothing else. */
+    public static final String FETCH_SCRIPTS = "[{\"resource\":\"action_scripts\",\"methods\":[\"GET\"]}]";
 
     public final ActionsApplication app;
     public final ApiClient client;

@@ -345,8 +345,35 @@ public final class StreamsBenchmark {
         memory = new double[] {procStatusMiB("VmRSS"), procStatusMiB("VmHWM")};
         say("20 actions attached, %,d records through them: RSS %.0f MiB now, %.0f MiB at the peak (whole process:"
                 + " broker, application, 20 actions' contexts, this benchmark)", round.records(), memory[0], memory[1]);
+        nativeMemorySummary();
         for (int i = 1; i <= 20; i++) {
             app.definitions().remove(new dev.streamactions.definitions.ActionId(ORG, "mem_" + i));
+        }
+    }
+
+    /**
+     * Where the resident memory is, by the JVM's own accounting, when the JVM runs with
+     * {@code -XX:NativeMemoryTracking=summary} (e.g. {@code -Dbench.jvm.args=-XX:NativeMemoryTracking=summary}):
+     * the committed size of each area. Memory the JVM does not allocate itself (RocksDB's, GraalPy's
+     * native parts) is the RSS minus the total.
+     */
+    private static void nativeMemorySummary() {
+        try {
+            var name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+            String summary = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(name,
+                    "vmNativeMemory", new Object[] {new String[] {"summary", "scale=MB"}},
+                    new String[] {String[].class.getName()});
+            if (summary.contains("not enabled")) {
+                return;
+            }
+            for (String line : summary.split("\n")) {
+                String trimmed = line.strip();
+                if (trimmed.startsWith("Total:") || (trimmed.startsWith("-") && trimmed.contains("committed="))) {
+                    say("  NMT %s", trimmed.replaceAll("\\s+", " "));
+                }
+            }
+        } catch (Exception e) {
+            say("  (no native memory summary: %s)", e.getMessage());
         }
     }
 

@@ -52,7 +52,7 @@ class ActionRoutesTest {
     static void start() throws Exception {
         fixture = new AppApiFixture(dir);
         client = fixture.client;
-        fixture.serviceAccount(SA, "fetcher", "[{\"resource\":\"action_scripts\",\"methods\":[\"GET\"]}]");
+        fixture.serviceAccount(SA, "fetcher", AppApiFixture.FETCH_SCRIPTS);
         readerToken = fixture.serviceAccount("reader@example.com", "action_reader",
                 "[{\"resource\":\"actions\",\"methods\":[\"GET\"]}]");
         ingesterToken = fixture.serviceAccount("ingester@example.com", "ingester",

@@ -48,7 +48,7 @@ class ActionVersionsTest {
     static void start() throws Exception {
         fixture = new AppApiFixture(dir);
         client = fixture.client;
-        fixture.serviceAccount(SA, "fetcher", "[{\"resource\":\"action_scripts\",\"methods\":[\"GET\"]}]");
+        fixture.serviceAccount(SA, "fetcher", AppApiFixture.FETCH_SCRIPTS);
         deployerToken = fixture.serviceAccount("deployer@example.com", "deployer",
                 "[{\"resource\":\"actions\",\"methods\":[\"GET\",\"POST\",\"PUT\"]}]");
         readerToken = fixture.serviceAccount("reader@example.com", "reader",

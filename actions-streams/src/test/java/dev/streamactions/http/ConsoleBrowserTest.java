@@ -58,7 +58,7 @@ class ConsoleBrowserTest {
         chromium = tool("chromium", "/usr/bin/chromium");
         driver = tool("chromedriver", "/usr/bin/chromedriver");
         fixture = new AppApiFixture(dir);
-        fixture.serviceAccount(FETCHER, "fetcher", "[{\"resource\":\"action_scripts\",\"methods\":[\"GET\"]}]");
+        fixture.serviceAccount(FETCHER, "fetcher", AppApiFixture.FETCH_SCRIPTS);
         Files.createDirectories(SCREENSHOTS);
     }
 

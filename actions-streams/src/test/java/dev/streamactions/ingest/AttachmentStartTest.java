@@ -51,7 +51,7 @@ class AttachmentStartTest {
     static void start() throws Exception {
         fixture = new AppApiFixture(dir);
         client = fixture.client;
-        fixture.serviceAccount(SA, "fetcher", "[{\"resource\":\"action_scripts\",\"methods\":[\"GET\"]}]");
+        fixture.serviceAccount(SA, "fetcher", AppApiFixture.FETCH_SCRIPTS);
         String tag = "def main(data, logger):\n    return [dict(r, seen=True) for r in data]\n";
         for (String action : List.of("fresh", "history", "witness", "recent")) {
             assertThat(fixture.upload("POST", "/api/default/actions", Form.of(action, "realtime", SA, zip(tag)))
