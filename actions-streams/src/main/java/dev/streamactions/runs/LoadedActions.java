@@ -183,10 +183,12 @@ public final class LoadedActions implements AutoCloseable {
         CompletableFuture<Loaded> loading = new CompletableFuture<>();
         entries.put(id, new Entry(definition, loading));
         loader.execute(() -> {
+            long started = System.nanoTime();
             try {
                 Loaded action = load(definition);
                 loading.complete(action);
-                log.info("Action {} version {} is ready", id, definition.getVersion());
+                log.info("Action {} version {} is ready (loaded in {} ms)", id, definition.getVersion(),
+                        (System.nanoTime() - started) / 1_000_000);
             } catch (Exception | Error e) {
                 log.warn("Action {} version {} cannot run: {}", id, definition.getVersion(), e.getMessage());
                 loading.completeExceptionally(e);

@@ -372,6 +372,10 @@ public final class StreamsBenchmark {
                     say("  NMT %s", trimmed.replaceAll("\\s+", " "));
                 }
             }
+            // And what the heap holds, by class: the 25 biggest after a full GC (live objects only).
+            String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(name,
+                    "gcClassHistogram", new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            histogram.lines().limit(28).forEach(line -> say("  heap %s", line.strip()));
         } catch (Exception e) {
             say("  (no native memory summary: %s)", e.getMessage());
         }
