@@ -220,13 +220,11 @@ public final class ActionsConfig extends AbstractConfig {
                     "How often the scheduler looks for scheduled actions that are due.")
             .define(ACTION_TIMEOUT_MS, Type.LONG, 30_000L, Range.between(100, 3_600_000),
                     Importance.MEDIUM, "Longest one run of an action may take before it is stopped.")
-            .define(ACTION_MAX_CONTEXTS, Type.INT, Runtime.getRuntime().availableProcessors(), Range.between(1, 256),
-                    Importance.LOW,
+            .define(ACTION_MAX_CONTEXTS, Type.INT, 1, Range.between(1, 256), Importance.LOW,
                     "GraalPy contexts kept per action version: how many batches of one action may run at the"
-                            + " same time (from different partitions or stream threads). Each context compiles"
-                            + " its own copy of the action's code and holds its own memory, so more than one"
-                            + " pays only for an action whose Python is the bottleneck, on more cores. Default:"
-                            + " the number of cores.")
+                            + " same time (from different partitions or stream threads). Each context holds about"
+                            + " 15 MB of heap and compiles its own copy of the action's code, so more than one pays"
+                            + " only for an action whose Python is the bottleneck, with cores to spare. Default: 1.")
             .define(ACTION_MAX_ALLOCATED_BYTES, Type.LONG, 1L << 30, Range.atLeast(1L << 20),
                     Importance.LOW, "Most bytes one run of an action may allocate before it is stopped.")
             .define(PACKAGE_INDEX_URL, Type.STRING, "", Importance.LOW,

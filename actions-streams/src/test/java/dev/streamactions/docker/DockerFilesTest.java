@@ -152,6 +152,12 @@ class DockerFilesTest {
         assertThat(entrypoint.getFirst()).isEqualTo("java");
         assertThat(Collections.indexOfSubList(entrypoint, expected)).as(entrypoint + " holds, in order, " + expected)
                 .isEqualTo(1);
+        // And the server's memory settings, as ./actions and the benchmarks take them from the pom.
+        List<String> server = Arrays.asList(
+                pom.getElementsByTagName("server.jvm.args").item(0).getTextContent().trim().split("\\s+"));
+        assertThat(server).as("server.jvm.args read").contains("-Xmx1g");
+        assertThat(Collections.indexOfSubList(entrypoint, server)).as(entrypoint + " holds, in order, " + server)
+                .isEqualTo(1 + expected.size());
         assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size()))
                 .containsExactly("dev.streamactions.cli.ActionsCommand", "start");
 
