@@ -184,17 +184,25 @@ public final class LoadedActions implements AutoCloseable {
         entries.put(id, new Entry(definition, loading));
         loader.execute(() -> {
             long started = System.nanoTime();
+            Loaded action = null;
+            Throwable failure = null;
             try {
-                Loaded action = load(definition);
-                loading.complete(action);
-                log.info("Action {} version {} is ready (loaded in {} ms)", id, definition.getVersion(),
-                        (System.nanoTime() - started) / 1_000_000);
+                action = load(definition);
             } catch (Exception | Error e) {
-                log.warn("Action {} version {} cannot run: {}", id, definition.getVersion(), e.getMessage());
-                loading.completeExceptionally(e);
+                failure = e;
             }
+            // Before the new version is seen as ready: whoever waits for it (a stop, a test) then finds the
+            // old one retiring, not yet to be retired.
             if (previous != null) {
                 retire(previous);
+            }
+            if (failure == null) {
+                log.info("Action {} version {} is ready (loaded in {} ms)", id, definition.getVersion(),
+                        (System.nanoTime() - started) / 1_000_000);
+                loading.complete(action);
+            } else {
+                log.warn("Action {} version {} cannot run: {}", id, definition.getVersion(), failure.getMessage());
+                loading.completeExceptionally(failure);
             }
         });
     }
@@ -243,7 +251,12 @@ public final class LoadedActions implements AutoCloseable {
      */
     private void retire(Entry entry) {
         retiring.add(entry);
-        loader.schedule(() -> closeRetired(entry), retireAfter.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            loader.schedule(() -> closeRetired(entry), retireAfter.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // The instance is stopping: no runs to wait for.
+            closeRetired(entry);
+        }
     }
 
     private void closeRetired(Entry entry) {
