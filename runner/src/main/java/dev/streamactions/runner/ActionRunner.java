@@ -34,6 +34,8 @@ public final class ActionRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
     /** The name Truffle gives its fallback runtime, which has no JIT. */
     private static final String INTERPRETER_ONLY = "Interpreted";
+    /** The system property by which the JVM's user chooses Truffle's engine mode (Truffle reads it itself). */
+    static final String ENGINE_MODE_PROPERTY = "polyglot.engine.Mode";
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static Engine processEngine;
@@ -86,11 +88,21 @@ public final class ActionRunner implements AutoCloseable {
      */
     private static synchronized Engine processEngine() {
         if (processEngine == null) {
-            Engine engine = newEngine(Map.of());
+            Engine engine = newEngine(processEngineOptions());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> engine.close(true), "graalpy-engine-close"));
             processEngine = engine;
         }
         return processEngine;
+    }
+
+    /**
+     * Truffle's latency mode unless the JVM says otherwise ({@code -Dpolyglot.engine.Mode=throughput}):
+     * measured with the transform-all action (BENCHMARKS.md), it reaches the same peak in about 20 s
+     * instead of about 45 s and lets go of the second core sooner, which a newly loaded action version,
+     * a restarted instance and every alert's first runs all feel.
+     */
+    static Map<String, String> processEngineOptions() {
+        return System.getProperty(ENGINE_MODE_PROPERTY) == null ? Map.of("engine.Mode", "latency") : Map.of();
     }
 
     private static Engine newEngine(Map<String, String> options) {
