@@ -75,6 +75,8 @@ import org.slf4j.LoggerFactory;
 public final class ActionsApplication implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ActionsApplication.class);
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    /** The transactional producer's {@code retry.backoff.ms} unless {@code streams.producer.retry.backoff.ms} is set. */
+    static final int PRODUCER_RETRY_BACKOFF_MS = 10;
 
     /**
      * What the application needs that another part of the product provides.
@@ -260,6 +262,11 @@ public final class ActionsApplication implements AutoCloseable {
         long commitWait = config.getLong(ActionsConfig.BATCH_COMMIT_WAIT_MS);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
                 (int) Math.max(10_000, 2 * commitWait + 5_000));
+        // Right after a commit the coordinator is still writing the last transaction's markers, so the next
+        // transaction's first request is often refused with CONCURRENT_TRANSACTIONS and retried after the
+        // back-off; at the producer's 100 ms the stream thread stood still that long (the alert latency's
+        // tail: BENCHMARKS.md). Retries still back off exponentially up to retry.backoff.max.ms.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), PRODUCER_RETRY_BACKOFF_MS);
         // A crashed instance is noticed after the session timeout: 10 s instead of the consumer's 45 s.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);

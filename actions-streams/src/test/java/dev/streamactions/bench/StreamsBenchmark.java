@@ -602,6 +602,10 @@ public final class StreamsBenchmark {
 
             int total = options.latencyWarmup() + options.latencyEvents();
             long[] nanos = new long[options.latencyEvents()];
+            // Where each event's time went, from the run record's own clock (same machine, milliseconds):
+            // produced -> run started (read, routed, handed to the action), started -> ended (the action),
+            // ended -> seen by a read_committed consumer (write, commit, fetch).
+            long[][] segments = new long[3][options.latencyEvents()];
             long started = System.nanoTime();
             for (int i = 0; i < total; i++) {
                 long seq = sequence++;
@@ -610,6 +614,9 @@ public final class StreamsBenchmark {
                         + "\"host\":\"node-1\",\"seq\":" + seq + "}}";
                 // Wait until the action is loaded (first event of a new instance) without counting that.
                 long t0 = System.nanoTime();
+                long sentAtMillis = System.currentTimeMillis();
+                long endedAtMillis = 0;
+                long startedAtMillis = 0;
                 events.send(new ProducerRecord<>("actions.alerts", ("disk_full-" + seq).getBytes(StandardCharsets.UTF_8),
                         event.getBytes(StandardCharsets.UTF_8)));
                 String wanted = "event " + seq;
@@ -623,6 +630,8 @@ public final class StreamsBenchmark {
                             if (run.getStatus() != RunStatus.Completed) {
                                 throw new IllegalStateException("alert run " + seq + " is " + run.getStatus() + ": " + run.getError());
                             }
+                            startedAtMillis = run.getStartedAt().toEpochMilli();
+                            endedAtMillis = run.getEndedAt().toEpochMilli();
                             seen = true;
                         }
                     }
@@ -632,8 +641,19 @@ public final class StreamsBenchmark {
                 }
                 long elapsed = System.nanoTime() - t0;
                 if (i >= options.latencyWarmup()) {
-                    nanos[i - options.latencyWarmup()] = elapsed;
+                    int n = i - options.latencyWarmup();
+                    nanos[n] = elapsed;
+                    segments[0][n] = startedAtMillis - sentAtMillis;
+                    segments[1][n] = endedAtMillis - startedAtMillis;
+                    segments[2][n] = sentAtMillis + elapsed / 1_000_000 - endedAtMillis;
                 }
+            }
+            String[] names = {"produced -> run started", "run started -> ended", "run ended -> seen (commit)"};
+            for (int k = 0; k < 3; k++) {
+                long[] ms = segments[k].clone();
+                Arrays.sort(ms);
+                say("  %s: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms", names[k], ms[(int) Math.ceil(0.5 * ms.length) - 1],
+                        ms[(int) Math.ceil(0.9 * ms.length) - 1], ms[(int) Math.ceil(0.99 * ms.length) - 1], ms[ms.length - 1]);
             }
             Arrays.sort(nanos);
             double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
