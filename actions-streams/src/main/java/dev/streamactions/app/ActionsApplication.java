@@ -244,7 +244,7 @@ public final class ActionsApplication implements AutoCloseable {
         return builtIn;
     }
 
-    private static Properties streamsProperties(ActionsConfig config, String bootstrap) {
+    static Properties streamsProperties(ActionsConfig config, String bootstrap) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ActionsConfig.APPLICATION_ID));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
