@@ -205,8 +205,12 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
     // ---------------------------------------------------------------------------------------------
     // The rest of the REST API's model
 
-    /** Subjects with at least one version, sorted. */
+    /**
+     * Subjects with at least one version, sorted. Like every answer that a version registered on another
+     * instance a moment ago could change, it is given after reading the topic to its end.
+     */
     public List<String> subjects() {
+        catchUp();
         synchronized (state) {
             return List.copyOf(state.subjects.keySet());
         }
@@ -214,6 +218,7 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
 
     /** The versions of {@code subject}, 1 to n; 40401 when it has none. */
     public List<Integer> versions(String subject) {
+        catchUp();
         synchronized (state) {
             int count = requireKnown(subject);
             List<Integer> versions = new ArrayList<>(count);
@@ -226,6 +231,9 @@ public final class TopicSchemaRegistry implements SchemaRegistry, AutoCloseable 
 
     /** Version {@code version} of {@code subject}, or its latest for {@code -1}; 40401 or 40402 when missing. */
     public RegisteredSchema version(String subject, int version) {
+        if (version == -1) {
+            catchUp(); // the latest may be one another instance has just registered
+        }
         RegisteredSchema found = findVersion(subject, version);
         if (found == null) {
             catchUp();

@@ -272,6 +272,20 @@ class TopicSchemaRegistryTest {
     }
 
     @Test
+    void aVersionRegisteredOnAnotherInstanceIsListedAtOnce() throws Exception {
+        try (TopicSchemaRegistry other = TopicSchemaRegistry.start(clientProperties(), (short) 1, TIMEOUT)) {
+            registry.setSubjectLevel("elsewhere-value", CompatibilityLevel.NONE);
+            for (int i = 1; i <= 5; i++) {
+                RegisteredSchema there = other.registerVersion("elsewhere-value", record("E" + i, "e:\"int\""));
+                // No wait in between: the instance that did not write must answer as if it had.
+                assertThat(registry.latest("elsewhere-value")).isEqualTo(there);
+                assertThat(registry.versions("elsewhere-value")).hasSize(i);
+                assertThat(registry.subjects()).contains("elsewhere-value");
+            }
+        }
+    }
+
+    @Test
     void instancesRegisteringAtOnceAgreeOnEveryIdAndVersion() throws Exception {
         try (TopicSchemaRegistry other = TopicSchemaRegistry.start(clientProperties(), (short) 1, TIMEOUT)) {
             registry.setSubjectLevel("concurrent-value", CompatibilityLevel.NONE);
