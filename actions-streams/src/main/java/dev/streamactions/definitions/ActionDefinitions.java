@@ -415,7 +415,10 @@ public final class ActionDefinitions implements AutoCloseable {
         return true;
     }
 
-    /** The actions attached to {@code logs.<org>.<stream>}; asked for every record, so cheap. */
+    /**
+     * The actions attached to {@code logs.<org>.<stream>}; asked for every record, so cheap. The same list
+     * instance until the stream's attachments change, so a caller may keep what it derives from it.
+     */
     public List<StreamAttachment> attachedTo(String org, String stream) {
         return byStream.getOrDefault(org + "/" + stream, List.of());
     }

@@ -12,7 +12,10 @@ import dev.streamactions.schemas.logs.LogRecords;
 import dev.streamactions.schemas.runs.Trigger;
 import dev.streamactions.schemas.wire.MalformedRecordException;
 import dev.streamactions.topics.TopicNames;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -27,6 +30,13 @@ import org.apache.kafka.streams.processor.api.Record;
 public final class LogRecordProcessor extends BatchingProcessor {
     public static final String STORE = "log-batches";
 
+    /** An attachment of a log stream, and the target its records are batched under. */
+    private record Route(StreamAttachment attachment, String target, ActionId action) {}
+
+    /** A log topic's stream, and the routes of {@code attached}, the attachments as last seen. */
+    private record Routes(TopicNames.LogStream stream, List<StreamAttachment> attached, List<Route> routes) {}
+
+    private final Map<String, Routes> routesByTopic = new HashMap<>();
     private LogRecords reader;
 
     public LogRecordProcessor(RunContext run, Emitter.Sinks sinks) {
@@ -46,28 +56,53 @@ public final class LogRecordProcessor extends BatchingProcessor {
             processReplayed(record);
             return;
         }
-        var stream = TopicNames.parseLogStream(origin.topic()).orElse(null);
-        if (stream == null) {
-            return;
+        List<Route> routes = new ArrayList<>(2);
+        for (Route route : routes(origin.topic())) {
+            if (origin.offset() >= route.attachment().getCutover()
+                    .getOrDefault(Integer.toString(origin.partition()), 0L)) {
+                routes.add(route);
+            }
         }
-        List<StreamAttachment> attached = run.definitions().attachedTo(stream.org(), stream.stream()).stream()
-                .filter(a -> origin.offset() >= a.getCutover().getOrDefault(Integer.toString(origin.partition()), 0L))
-                .toList();
-        if (attached.isEmpty()) {
+        if (routes.isEmpty()) {
             return;
         }
         String json;
         try {
             json = reader.toJson(record.value());
         } catch (MalformedRecordException e) {
-            for (StreamAttachment attachment : attached) {
-                reject(record, new ActionId(stream.org(), attachment.getAction()), "not a log record: " + e.getMessage());
+            for (Route route : routes) {
+                reject(record, route.action(), "not a log record: " + e.getMessage());
             }
             return;
         }
-        for (StreamAttachment attachment : attached) {
-            add(stream.org() + "/" + stream.stream() + "/" + attachment.getAction(), record, json);
+        for (Route route : routes) {
+            add(route.target(), record, json);
         }
+    }
+
+    /**
+     * The actions attached to a log topic's stream, each with its target; asked for every record, so the
+     * topic's name is parsed once and the routes are made again only when the attachments change.
+     */
+    private List<Route> routes(String topic) {
+        Routes known = routesByTopic.get(topic);
+        if (known == null) {
+            var stream = TopicNames.parseLogStream(topic).orElse(null);
+            if (stream == null) {
+                return List.of();
+            }
+            known = new Routes(stream, null, List.of());
+        }
+        List<StreamAttachment> attached = run.definitions().attachedTo(known.stream().org(), known.stream().stream());
+        if (attached != known.attached()) {
+            TopicNames.LogStream stream = known.stream();
+            known = new Routes(stream, attached, attached.stream()
+                    .map(a -> new Route(a, stream.org() + "/" + stream.stream() + "/" + a.getAction(),
+                            new ActionId(stream.org(), a.getAction())))
+                    .toList());
+            routesByTopic.put(topic, known);
+        }
+        return known.routes();
     }
 
     /**

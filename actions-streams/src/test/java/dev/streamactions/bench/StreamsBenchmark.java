@@ -564,7 +564,7 @@ public final class StreamsBenchmark {
     }
 
     /** A k8s-like log record of about 330 bytes, as the seed's example input. */
-    private static byte[] k8sRecord(long n, int pod) {
+    static byte[] k8sRecord(long n, int pod) {
         String json = "{\"_timestamp\":" + (1_763_900_000_000_000L + n * 1000)
                 + ",\"kubernetes_namespace_name\":\"shop\""
                 + ",\"kubernetes_pod_name\":\"checkout-" + pod + "\""

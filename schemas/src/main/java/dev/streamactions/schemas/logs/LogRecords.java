@@ -101,7 +101,7 @@ public final class LogRecords {
       return avroToJson(value);
     }
     // Checked strictly (one object, no duplicate keys, nothing after it), but handed on unchanged.
-    JsonFields.parse(value, WHAT);
+    JsonFields.requireObject(value, WHAT);
     int start = value.length >= 3 && (value[0] & 0xff) == 0xef && (value[1] & 0xff) == 0xbb
         && (value[2] & 0xff) == 0xbf ? 3 : 0;
     return new String(value, start, value.length - start, StandardCharsets.UTF_8).strip();

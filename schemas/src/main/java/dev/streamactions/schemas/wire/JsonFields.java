@@ -1,7 +1,9 @@
 package dev.streamactions.schemas.wire;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,6 +65,50 @@ public final class JsonFields {
           capitalize(withArticle(what)) + " is a JSON object, not " + kind(node));
     }
     return new JsonFields((ObjectNode) node, what);
+  }
+
+  /**
+   * Checks that {@code bytes} hold one JSON object, as strictly as {@link #parse} (no duplicate keys,
+   * nothing after it), without building it: for records that are handed on as they were written, one
+   * call per record, so only the tokens are read.
+   *
+   * @throws MalformedRecordException with the same reasons as {@link #parse}
+   */
+  public static void requireObject(byte[] bytes, String what) {
+    if (bytes == null || bytes.length == 0) {
+      throw new MalformedRecordException("Empty value: " + withArticle(what) + " is a JSON object");
+    }
+    try (JsonParser parser = MAPPER.createParser(bytes)) {
+      JsonToken first = parser.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        throw new MalformedRecordException(
+            capitalize(withArticle(what)) + " is a JSON object, not " + kind(first, parser));
+      }
+      // Through every token, not skipChildren(): a field name is checked for duplicates as it is read.
+      int depth = 1;
+      while (depth > 0) {
+        JsonToken token = parser.nextToken();
+        if (token == null) {
+          throw new MalformedRecordException(
+              "Not JSON: " + withArticle(what) + " is a JSON object (it ends before its last '}')");
+        }
+        if (token.isStructStart()) {
+          depth++;
+        } else if (token.isStructEnd()) {
+          depth--;
+        }
+      }
+      JsonToken after = parser.nextToken();
+      if (after != null) {
+        throw new MalformedRecordException("Not JSON: " + withArticle(what) + " is a JSON object (trailing "
+            + after + " after it)");
+      }
+    } catch (JsonProcessingException e) {
+      throw new MalformedRecordException(
+          "Not JSON: " + withArticle(what) + " is a JSON object (" + e.getOriginalMessage() + ")", null, e);
+    } catch (IOException e) {
+      throw new MalformedRecordException("Not JSON: " + e.getMessage(), null, e);
+    }
   }
 
   /** A string field that must be present and not empty. */
@@ -149,6 +195,20 @@ public final class JsonFields {
 
   private static String capitalize(String text) {
     return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+  }
+
+  private static String kind(JsonToken token, JsonParser parser) throws IOException {
+    if (token == null) {
+      return "nothing";
+    }
+    return switch (token) {
+      case START_ARRAY -> "an array";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean (" + parser.getText() + ")";
+      case VALUE_NULL -> "null";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number (" + parser.getText() + ")";
+      case VALUE_STRING -> "a string (\"" + parser.getText() + "\")";
+      default -> token.toString().toLowerCase(Locale.ROOT);
+    };
   }
 
   private static String kind(JsonNode node) {

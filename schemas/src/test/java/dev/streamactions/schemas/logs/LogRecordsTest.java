@@ -142,6 +142,17 @@ class LogRecordsTest {
         .isInstanceOf(MalformedRecordException.class).hasMessageContaining("Not JSON");
     assertThatThrownBy(() -> reader.toJson("{\"a\":1,\"a\":2}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(MalformedRecordException.class).hasMessageContaining("Duplicate field 'a'");
+    assertThatThrownBy(() -> reader.toJson("{\"a\":{\"b\":[{}],\"b\":2}}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedRecordException.class).hasMessageContaining("Duplicate field 'b'");
+    assertThatThrownBy(() -> reader.toJson("{\"a\":1} {\"b\":2}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedRecordException.class).hasMessageContaining("Not JSON")
+        .hasMessageContaining("trailing");
+    assertThatThrownBy(() -> reader.toJson("\"text\"".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedRecordException.class)
+        .hasMessageContaining("A log record is a JSON object, not a string (\"text\")");
+    assertThatThrownBy(() -> reader.toJson("  \n".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedRecordException.class)
+        .hasMessageContaining("A log record is a JSON object, not nothing");
     assertThatThrownBy(() -> reader.toJson(new byte[] {0, 0, 1}))
         .isInstanceOf(MalformedRecordException.class).hasMessageContaining("at least 5");
   }
