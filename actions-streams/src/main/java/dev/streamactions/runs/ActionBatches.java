@@ -30,6 +30,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KeyValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,9 +48,11 @@ import org.slf4j.LoggerFactory;
  * loading, or it failed and waits for its retry) is parked in the changelogged {@link BatchBuffer}, with
  * the inputs of its target that came after it.
  *
- * <p>A batch runs on the action's own thread while the stream thread reads on: at most one batch per target
- * at a time, so a target's outputs keep their inputs' order, and the stream thread waits for a target's
- * running batch only when its next one is full (or at the commit). Lives on one stream thread, like the
+ * <p>A batch runs on the action's own thread while the stream thread reads on: one batch per target at a
+ * time, so a target's outputs keep their inputs' order. The next batch of a target may wait behind the
+ * running one, started by that one's end rather than by the stream thread, so that the action goes on at
+ * once while the stream thread writes the outputs of the batch before; the stream thread waits for a
+ * target only when a third batch is full (or at the commit). Lives on one stream thread, like the
  * processor that owns it.
  */
 public final class ActionBatches {
@@ -114,11 +117,22 @@ public final class ActionBatches {
         }
     }
 
-    /** A target's inputs in memory and its batch running now. */
+    /**
+     * A target's inputs in memory, its batch running now, and the batch that starts when that one ends
+     * ({@code next}: always null while {@code running} is).
+     */
     private static final class Target {
         final List<Input> waiting = new ArrayList<>();
         long oldestNanos;
         Run running;
+        Run next;
+    }
+
+    /** The outcome of a batch that waited behind one that failed: it did not run, since the retry comes first. */
+    private static final class NotRun extends RuntimeException {
+        NotRun() {
+            super("the batch before failed", null, false, false);
+        }
     }
 
     /**
@@ -206,7 +220,7 @@ public final class ActionBatches {
         t.waiting.add(input);
         if (settings.maxWait().isZero()) {
             dispatch(target, t);
-            awaitOrPark(target, t, budget.deadline(settings.longestWait()));
+            awaitAll(target, t, budget.deadline(settings.longestWait()));
             commitNow.run();
         } else if (t.waiting.size() >= settings.maxRecords()) {
             dispatch(target, t);
@@ -222,7 +236,7 @@ public final class ActionBatches {
         while (it.hasNext()) {
             var entry = it.next();
             Target t = entry.getValue();
-            if (t.running != null && t.running.result.isDone()) {
+            while (t.running != null && t.running.result.isDone()) {
                 finish(t);
             }
             if (!t.waiting.isEmpty() && nanos - t.oldestNanos >= maxWait) {
@@ -255,7 +269,14 @@ public final class ActionBatches {
             }
         }
         for (var entry : targets.entrySet()) {
-            awaitOrPark(entry.getKey(), entry.getValue(), deadline);
+            awaitAll(entry.getKey(), entry.getValue(), deadline);
+        }
+    }
+
+    /** Waits until {@code deadline} for every batch of {@code t} in flight; parks those still running then. */
+    private void awaitAll(String target, Target t, long deadline) {
+        while (t.running != null && awaitOrPark(target, t, deadline)) {
+            // the batch that waited behind it is the running one now
         }
     }
 
@@ -264,15 +285,17 @@ public final class ActionBatches {
     }
 
     /**
-     * Hands {@code t}'s oldest waiting inputs to their action, after writing the batch running before them
-     * (waited for until {@code deadline}, else parked with these inputs behind it).
+     * Hands {@code t}'s oldest waiting inputs to their action, to start when the batch running now ends; when
+     * a batch waits for that already, after writing the running one (waited for until {@code deadline}, else
+     * parked with these inputs behind it).
      */
     private void dispatch(String target, Target t, long deadline) {
-        if (!awaitOrPark(target, t, deadline)) {
+        // This batch may wait behind the running one; when one waits there already, the running one must end.
+        if (t.next != null && !awaitOrPark(target, t, deadline)) {
             return;
         }
         if (parked.holds(target)) {
-            // The batch before failed and waits for its retry: these wait behind it.
+            // The batch before failed and waits for its retry, or runs across a commit: these wait behind it.
             parkWaiting(target, t);
             return;
         }
@@ -320,8 +343,9 @@ public final class ActionBatches {
 
     /**
      * Waits until {@code deadline} for {@code t}'s running batch and writes its outcome; answers whether it
-     * ended. One still running is parked, with the inputs waiting behind it, so that a commit can go ahead
-     * without it: its outcome is written by a later commit, and a crash before that runs it again.
+     * ended (the batch behind it, if any, is then the running one). One still running is parked, with the
+     * batch and the inputs waiting behind it, so that a commit can go ahead without them: their outcome is
+     * written by a later commit, and a crash before that runs them again.
      */
     private boolean awaitOrPark(String target, Target t, long deadline) {
         Run run = t.running;
@@ -336,6 +360,9 @@ public final class ActionBatches {
                         run.runnable.action(), Duration.between(run.startedAt, Instant.now()).toMillis(),
                         run.inputs.size());
                 run.storeKeys = park(target, run.inputs);
+            }
+            if (t.next != null && t.next.storeKeys == null) {
+                t.next.storeKeys = park(target, t.next.inputs);
             }
             parkWaiting(target, t);
             return false;
@@ -396,9 +423,10 @@ public final class ActionBatches {
                                     + e.getMessage(), Duration.ZERO);
                     return;
                 }
-                announce.accept(RunRecords.running(id, definition.getVersion(), trigger, runId, now, batch.size()));
                 Map<String, String> variables = Map.of("ORIGIN_CLUSTER_TOKEN", token);
-                CompletableFuture<ActionResult> result = CompletableFuture.supplyAsync(() -> {
+                Supplier<ActionResult> invoke = () -> {
+                    announce.accept(RunRecords.running(id, definition.getVersion(), trigger, runId, now,
+                            batch.size()));
                     // The inputs become Python values here, off the stream thread.
                     ActionInput input = takes == ActionType.realtime
                             ? ActionInput.ofJsonObjects(batch.stream().map(Input::json).toList())
@@ -408,19 +436,46 @@ public final class ActionBatches {
                     } catch (ActionRunException e) {
                         throw new CompletionException(e);
                     }
-                }, executor);
-                t.running = new Run(target, batch, storeKeys, runnable, ready, runId, now, result);
+                };
+                if (t.running == null) {
+                    t.running = new Run(target, batch, storeKeys, runnable, ready, runId, now,
+                            CompletableFuture.supplyAsync(invoke, executor));
+                } else {
+                    // Started by the end of the running batch; not at all if that one failed.
+                    CompletableFuture<ActionResult> result = t.running.result.handle((r, e) -> e == null)
+                            .thenApplyAsync(ranWell -> {
+                                if (!ranWell) {
+                                    throw new NotRun();
+                                }
+                                return invoke.get();
+                            }, executor);
+                    t.next = new Run(target, batch, storeKeys, runnable, ready, runId, now, result);
+                }
             }
         }
     }
 
-    /** Writes the outcome of {@code t}'s running batch, which has ended. */
+    /**
+     * Writes the outcome of {@code t}'s running batch, which has ended, and makes the batch behind it the
+     * running one. When the batch failed, the one behind it did not run: its inputs go back in front of
+     * those waiting (or stay in the store, when parked), to come after the failed batch's retry.
+     */
     private void finish(Target t) {
         Run run = t.running;
         if (run == null) {
             return;
         }
-        t.running = null;
+        t.running = t.next;
+        t.next = null;
+        if (run.result.isCompletedExceptionally() && t.running != null) {
+            Run notRun = t.running;
+            t.running = null;
+            notRun.result.handle((r, e) -> null).join(); // settles at once: it did not run
+            if (notRun.storeKeys == null) {
+                t.waiting.addAll(0, notRun.inputs);
+                t.oldestNanos = System.nanoTime();
+            }
+        }
         ActionDefinition definition = run.ready.definition();
         ActionId id = run.runnable.action();
         ActionResult result;

@@ -255,6 +255,46 @@ class StreamsApplicationTest {
     }
 
     @Test
+    void aBatchThatFailsOnceWhileTheNextWaitsBehindItIsRetriedFirstAndEveryRecordComesOutOnceInOrder()
+            throws Exception {
+        // Six full batches on one partition (one key): while one runs, the next waits behind it on the
+        // action's thread. The second fails once: the one behind it must not run before its retry.
+        define(app, "default", "flaky", ActionType.realtime, null, zip("""
+                import time
+                failed = set()
+                calls = [0]
+                def main(data, logger):
+                    calls[0] += 1
+                    time.sleep(0.05)
+                    if any(r["n"] == 700 for r in data) and not failed:
+                        failed.add(700)
+                        raise ValueError("fails once, on the batch with 700")
+                    return [dict(r, call=calls[0]) for r in data]
+                """));
+        app.definitions().attach("default", "flaky_in", "flaky", "flaky_out");
+        List<String[]> records = new ArrayList<>();
+        for (int n = 0; n < 3000; n++) {
+            records.add(new String[] {"one-key", "{\"n\":" + n + "}"});
+        }
+        StreamsTestKit.produceAtOnce(app.bootstrapServers(), "logs.default.flaky_in", records);
+
+        var out = readUntil(app.bootstrapServers(), "flaky_out", rs -> rs.size() >= records.size());
+        assertThat(out).extracting(r -> json(r.value()).get("n").asInt())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 3000).boxed().toList());
+        List<RunRecord> runs = runsUntil(app, "default", "flaky", rs -> rs.stream()
+                .filter(r -> r.getStatus() == RunStatus.Completed).mapToLong(RunRecord::getRecordsIn).sum() >= 3000);
+        assertThat(runs).noneSatisfy(run -> assertThat(run.getStatus()).isEqualTo(RunStatus.Errored));
+        assertThat(runs.stream().filter(r -> r.getStatus() == RunStatus.Completed).mapToLong(RunRecord::getRecordsIn)
+                .sum()).isEqualTo(3000);
+        assertThat(StreamsTestKit.deadUntil(app, d -> d.getAction().equals("flaky"), ds -> true)).isEmpty();
+        // The action ran once per written batch, plus the failed attempt: never a batch whose outcome was
+        // thrown away because the batch before it failed.
+        long completed = runs.stream().filter(r -> r.getStatus() == RunStatus.Completed).count();
+        assertThat(out.stream().mapToInt(r -> json(r.value()).get("call").asInt()).max().orElseThrow())
+                .isEqualTo(completed + 1);
+    }
+
+    @Test
     void aRecordThatIsNotALogRecordGoesToTheDeadLetterTopicAndTheOthersGoOn() throws Exception {
         define(app, "default", "passthrough", ActionType.realtime, null, zip("""
                 def main(data, logger):

@@ -112,6 +112,25 @@ public final class StreamsTestKit {
     }
 
     /**
+     * As {@link #produce}, but the records are sent together and acknowledged together at the end, so that
+     * the application reads them as a backlog, not one by one.
+     */
+    public static void produceAtOnce(String bootstrap, String topic, List<String[]> keyValues) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (String[] kv : keyValues) {
+                sent.add(producer.send(new ProducerRecord<>(topic, kv[0], kv[1])));
+            }
+            for (var f : sent) {
+                f.get();
+            }
+        }
+    }
+
+    /**
      * Reads every partition of {@code topic} from the beginning, committed records only, until {@code done}
      * holds for what was read (or the deadline passes), and answers what was read.
      */
