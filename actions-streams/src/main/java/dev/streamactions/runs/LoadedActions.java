@@ -94,8 +94,9 @@ public final class LoadedActions implements AutoCloseable {
         this.access = access;
         this.originEnvironment = originEnvironment;
         this.limits = limits;
-        // An invocation that started on the old version may still be running: let it end first.
-        this.retireAfter = limits.timeout().plusSeconds(5);
+        // Batches handed to the old version may still run: one running, and one waiting behind it to start
+        // when that one ends (ActionBatches). Let both end first.
+        this.retireAfter = limits.timeout().multipliedBy(2).plusSeconds(5);
     }
 
     /** Hears a change of a definition ({@code null} after: removed). */
