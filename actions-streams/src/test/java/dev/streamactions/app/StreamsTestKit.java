@@ -101,10 +101,7 @@ public final class StreamsTestKit {
     }
 
     public static void produce(String bootstrap, String topic, List<String[]> keyValues) throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (var producer = producer(bootstrap)) {
             for (String[] kv : keyValues) {
                 producer.send(new ProducerRecord<>(topic, kv[0], kv[1])).get();
             }
@@ -116,10 +113,7 @@ public final class StreamsTestKit {
      * the application reads them as a backlog, not one by one.
      */
     public static void produceAtOnce(String bootstrap, String topic, List<String[]> keyValues) throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (var producer = producer(bootstrap)) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (String[] kv : keyValues) {
                 sent.add(producer.send(new ProducerRecord<>(topic, kv[0], kv[1])));
@@ -128,6 +122,14 @@ public final class StreamsTestKit {
                 f.get();
             }
         }
+    }
+
+    /** A producer of string keys and values to {@code bootstrap}, every record acknowledged by all replicas. */
+    private static KafkaProducer<String, String> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
 
     /**
