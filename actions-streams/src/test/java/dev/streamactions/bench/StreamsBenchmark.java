@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code app.<setting>=value} sets any {@link ActionsConfig} setting of the application (e.g.
  * {@code app.num.stream.threads=2}); the identity topology takes the same {@code num.stream.threads} and
- * the throughput instance's commit interval.
+ * the throughput instance's commit interval. {@code broker.<setting>=value} sets a setting of the embedded
+ * broker (e.g. {@code broker.log.cleaner.dedupe.buffer.size=134217728}, Kafka's default, to compare).
  *
  * <p>Each throughput round's records are written inside one producer transaction and released at once by
  * its commit: the consumers (read_committed) see nothing before, so the records are all there when the
@@ -90,7 +91,7 @@ public final class StreamsBenchmark {
 
     record Options(int records, double warmup, int warmupRecords, int partitions, int pods, int latencyWarmup,
                    int latencyEvents, List<String> commitIntervals, List<String> parts, Path workDir, int rounds,
-                   boolean sample, Map<String, String> app) {
+                   boolean sample, Map<String, String> app, Map<String, String> broker) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -102,8 +103,11 @@ public final class StreamsBenchmark {
                 given.put(arg.substring(0, eq), arg.substring(eq + 1));
             }
             Map<String, String> app = new LinkedHashMap<>();
+            Map<String, String> broker = new LinkedHashMap<>();
             for (String key : given.keySet()) {
-                if (key.startsWith("app.")) {
+                if (key.startsWith("broker.")) {
+                    broker.put(key.substring(7), given.get(key));
+                } else if (key.startsWith("app.")) {
                     String setting = key.substring(4);
                     if (!ActionsConfig.DEFINITION.names().contains(setting)
                             && !setting.startsWith(ActionsConfig.STREAMS_PREFIX)) {
@@ -112,7 +116,7 @@ public final class StreamsBenchmark {
                     app.put(setting, given.get(key));
                 } else if (!KEYS.contains(key)) {
                     throw new IllegalArgumentException("unknown argument " + key + "; known: " + KEYS
-                            + " and app.<any ActionsConfig setting>");
+                            + ", app.<any ActionsConfig setting> and broker.<any broker setting>");
                 }
             }
             return new Options(
@@ -129,7 +133,7 @@ public final class StreamsBenchmark {
                     Path.of(given.getOrDefault("workDir", "target/bench")),
                     Integer.parseInt(given.getOrDefault("rounds", "1")),
                     Boolean.parseBoolean(given.getOrDefault("sample", "false")),
-                    app);
+                    app, broker);
         }
     }
 
@@ -196,7 +200,8 @@ public final class StreamsBenchmark {
         say("%s", machine.get(0));
 
         long t = System.nanoTime();
-        kafka = EmbeddedKafka.start(work.resolve("kafka"), 0);
+        kafka = EmbeddedKafka.start(work.resolve("kafka"), 0, 0, EmbeddedKafka.DEFAULT_STARTUP_TIMEOUT,
+                options.broker());
         say("broker up in %.1f s at %s", secondsSince(t), kafka.bootstrapServers());
         registry = new InMemorySchemaRegistry();
         producer = releasingProducer();
@@ -961,8 +966,10 @@ public final class StreamsBenchmark {
         return (System.nanoTime() - start) / 1e9;
     }
 
+    /** Prints a line, after the JVM's uptime in seconds: the time base of {@code -Xlog:gc:file=…:uptime}. */
     private static void say(String format, Object... args) {
-        System.out.println(String.format(Locale.ROOT, format, args));
+        double uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
+        System.out.println(String.format(Locale.ROOT, "[%.1f] ", uptime) + String.format(Locale.ROOT, format, args));
         System.out.flush();
     }
 }
