@@ -113,12 +113,21 @@ public final class ActionsApplication implements AutoCloseable {
     private final Iam.RootUser rootUser;
     private final HttpApi http;
     private final RunHistory history;
-    /** {@code ORIGIN_CLUSTER_URL}: known once the HTTP server is bound (port 0 picks any free one). */
+    /**
+     * {@code ORIGIN_CLUSTER_URL}: known from the start unless {@code http.port} is 0 (any free port) and no
+     * {@code public.url} is set; then once the HTTP server is bound.
+     */
     private final CompletableFuture<String> originUrl = new CompletableFuture<>();
     private String registryUrl;
 
     private ActionsApplication(ActionsConfig config, Parts parts) throws Exception {
         this.config = config;
+        int httpPort = config.getInt(ActionsConfig.HTTP_PORT);
+        if (httpPort != 0 || !config.getString(ActionsConfig.PUBLIC_URL).isBlank()) {
+            // Actions defined already then load (GraalPy's cold start, seconds) while Kafka Streams starts and
+            // joins, instead of after the HTTP server is up: a restart resumes that much sooner.
+            originUrl.complete(publicUrl(config, httpPort));
+        }
         try {
             String bootstrap = config.getString(ActionsConfig.BOOTSTRAP_SERVERS);
             if (bootstrap.isBlank()) {
@@ -215,7 +224,7 @@ public final class ActionsApplication implements AutoCloseable {
                             new ActionRoutes(definitions, scripts, runner, iam, history, this::status, clock),
                             new RunRoutes(manualRuns, definitions, history))).start();
             closeables.push(http);
-            originUrl.complete(publicUrl(config, http.port()));
+            originUrl.complete(publicUrl(config, http.port())); // no-op unless the port was 0
         } catch (Exception | Error e) {
             originUrl.completeExceptionally(e);
             close();
