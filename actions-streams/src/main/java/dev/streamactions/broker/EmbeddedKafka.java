@@ -176,7 +176,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("auto.create.topics.enable", "false");
         // The log cleaner's key map is one heap buffer held for the process's life: 128 MB by default, sized
         // for a broker of its own. Here it shares the application's heap, and the compacted topics (definitions,
-        // IAM, schemas, changelogs) are small: 16 MB cleans about 700,000 keys a pass. Its two I/O buffers
+        // IAM, schemas, changelogs) are small: 16 MB holds about 600,000 keys a pass. Its two I/O buffers
         // start at 256 KB instead of 512 KB (they grow for larger records), under G1's large-object size.
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
         p.put("log.cleaner.io.buffer.size", Integer.toString(256 * 1024));
