@@ -12,7 +12,6 @@ import dev.streamactions.schemas.logs.LogRecords;
 import dev.streamactions.schemas.runs.Trigger;
 import dev.streamactions.schemas.wire.MalformedRecordException;
 import dev.streamactions.topics.TopicNames;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +55,7 @@ public final class LogRecordProcessor extends BatchingProcessor {
             processReplayed(record);
             return;
         }
-        List<Route> routes = new ArrayList<>(2);
-        for (Route route : routes(origin.topic())) {
-            if (origin.offset() >= route.attachment().getCutover()
-                    .getOrDefault(Integer.toString(origin.partition()), 0L)) {
-                routes.add(route);
-            }
-        }
+        List<Route> routes = from(routes(origin.topic()), origin.partition(), origin.offset());
         if (routes.isEmpty()) {
             return;
         }
@@ -78,6 +71,25 @@ public final class LogRecordProcessor extends BatchingProcessor {
         for (Route route : routes) {
             add(route.target(), record, json);
         }
+    }
+
+    /**
+     * The routes whose attachment takes a record at {@code offset} of {@code partition}, that is at or after
+     * the attachment's cutover there: {@code all} itself when every one does, as almost always, so that a
+     * record costs no new list.
+     */
+    private static List<Route> from(List<Route> all, int partition, long offset) {
+        for (Route route : all) {
+            if (!takes(route, partition, offset)) {
+                return all.stream().filter(r -> takes(r, partition, offset)).toList();
+            }
+        }
+        return all;
+    }
+
+    private static boolean takes(Route route, int partition, long offset) {
+        var cutover = route.attachment().getCutover();
+        return cutover.isEmpty() || offset >= cutover.getOrDefault(Integer.toString(partition), 0L);
     }
 
     /**
