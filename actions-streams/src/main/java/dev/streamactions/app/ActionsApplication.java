@@ -212,7 +212,12 @@ public final class ActionsApplication implements AutoCloseable {
             // instead of after the session timeout.
             closeables.push(() -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
-            streams.start();
+            Thread joining = Thread.ofPlatform().name("streams-join").start(
+                    () -> joinWhenLoaded(actions, config.duration(ActionsConfig.JOIN_WAIT_MS)));
+            closeables.push(() -> {
+                joining.interrupt();
+                joining.join();
+            });
             closeables.push(AttachmentReplays.start(client, instanceId(config.dataDir()), definitions));
 
             LogIngestion ingestion = new LogIngestion(client, topics, LogIngestion.Settings.from(config));
@@ -230,6 +235,30 @@ public final class ActionsApplication implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Starts the streams application once the actions known now have loaded, or after {@code wait}: an
+     * instance that joined at once would be handed partitions (its own back, after a restart) whose records
+     * then wait for GraalPy's cold start, while another instance could run them.
+     */
+    private void joinWhenLoaded(LoadedActions actions, Duration wait) {
+        long started = System.nanoTime();
+        int loading;
+        try {
+            loading = actions.awaitKnown(wait);
+        } catch (InterruptedException e) {
+            return; // stopped before it joined
+        }
+        long waited = (System.nanoTime() - started) / 1_000_000;
+        if (loading == 0) {
+            log.info("Joining the stream application's group: {} action(s) loaded after {} ms", actions.size(),
+                    waited);
+        } else {
+            log.warn("Joining the stream application's group with {} action(s) still loading after {} ms ({})",
+                    loading, waited, ActionsConfig.JOIN_WAIT_MS);
+        }
+        streams.start();
     }
 
     /** Starts an instance; returns once Kafka, the definitions and the runner are up (the streams still joining). */
@@ -265,20 +294,23 @@ public final class ActionsApplication implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ActionsConfig.STREAM_THREADS));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(ActionsConfig.TOPIC_REPLICATION));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toAbsolutePath().toString());
-        // A commit waits for a running batch at most batch.commit.wait.ms (then parks it), so a transaction
-        // stays open about that long at most. Short, because after a crash the partitions' new owner and every
-        // read_committed consumer wait for the dead instance's open transaction to time out.
+        // A stream thread waits for running batches at most batch.commit.wait.ms per transaction (then parks
+        // them), so a transaction stays open about a commit interval plus that at most; the timeout leaves
+        // 4 s more for the commit itself and pauses. Short, because after a crash the partitions' new owner and
+        // every read_committed consumer wait for the dead instance's open transaction to time out.
         long commitWait = config.getLong(ActionsConfig.BATCH_COMMIT_WAIT_MS);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-                (int) Math.max(10_000, 2 * commitWait + 5_000));
+                (int) Math.max(6_000, commitWait + 4_000));
         // Right after a commit the coordinator is still writing the last transaction's markers, so the next
         // transaction's first request is often refused with CONCURRENT_TRANSACTIONS and retried after the
         // back-off; at the producer's 100 ms the stream thread stood still that long (the alert latency's
         // tail: BENCHMARKS.md). Retries still back off exponentially up to retry.backoff.max.ms.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), PRODUCER_RETRY_BACKOFF_MS);
-        // A crashed instance is noticed after the session timeout: 10 s instead of the consumer's 45 s.
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+        // A crashed instance is noticed after the session timeout: 6 s (the least brokers accept by default,
+        // group.min.session.timeout.ms) instead of the consumer's 45 s. Heartbeats come from the consumer's own
+        // thread, so a long batch or a busy stream thread does not end the session; four a session.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_500);
         // Static membership: an instance restarted on the same data folder takes its partitions back
         // without a rebalance (Kafka Streams appends the thread's index for each consumer).
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId(config.dataDir()));

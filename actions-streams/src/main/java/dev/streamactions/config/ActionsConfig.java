@@ -61,6 +61,12 @@ public final class ActionsConfig extends AbstractConfig {
     /** Stream threads per instance. */
     public static final String STREAM_THREADS = "num.stream.threads";
 
+    /**
+     * Longest a starting instance waits for its actions to load before it joins the stream application's
+     * group, so that partitions stay with instances that can run their records meanwhile.
+     */
+    public static final String JOIN_WAIT_MS = "join.wait.ms";
+
     /** Partitions of the topics the application creates. */
     public static final String TOPIC_PARTITIONS = "topic.partitions";
 
@@ -193,6 +199,12 @@ public final class ActionsConfig extends AbstractConfig {
                             + " default (100 ms under exactly_once_v2, 30 s under at_least_once).")
             .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Kafka Streams threads of this instance.")
+            .define(JOIN_WAIT_MS, Type.LONG, 60_000L, Range.between(0, 3_600_000), Importance.LOW,
+                    "Longest a starting instance waits for the actions defined so far to load (GraalPy's cold"
+                            + " start: seconds to tens of seconds) before it joins the stream application's group."
+                            + " Until then it takes no partitions, so they stay with (or, after the session"
+                            + " timeout, move to) instances that can run their records, instead of waiting for"
+                            + " this one. 0 joins at once.")
             .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of the topics the application creates (logs, alerts, timer, runs, dlq).")
             .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
@@ -211,7 +223,7 @@ public final class ActionsConfig extends AbstractConfig {
                             + " outputs are written by a later commit (a crash before that runs it again). This"
                             + " bounds how long a transaction stays open, hence how long a crashed instance's"
                             + " open transaction holds back read_committed consumers: the transaction timeout"
-                            + " is max(10 s, 2 x this + 5 s).")
+                            + " is max(6 s, this + 4 s).")
             .define(RETRY_ATTEMPTS, Type.INT, 2, Range.between(0, 100), Importance.MEDIUM,
                     "Times a failed batch is tried again before its records go to actions.dlq.")
             .define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.between(0, 3_600_000), Importance.LOW,

@@ -171,6 +171,28 @@ public final class LoadedActions implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every action this instance knows of now has loaded or failed to, at most {@code timeout};
+     * returns how many are still loading then. Actions defined meanwhile are not waited for.
+     */
+    public int awaitKnown(Duration timeout) throws InterruptedException {
+        List<CompletableFuture<Loaded>> known = entries.values().stream().map(Entry::loading).toList();
+        try {
+            CompletableFuture.allOf(known.stream().map(f -> f.exceptionally(failure -> null))
+                    .toArray(CompletableFuture[]::new)).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // Counted below.
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e); // cannot happen: every failure is mapped to null above
+        }
+        return (int) known.stream().filter(f -> !f.isDone()).count();
+    }
+
+    /** How many actions this instance knows of. */
+    public int size() {
+        return entries.size();
+    }
+
     private static java.util.function.Supplier<Map<String, String>> constant(Map<String, String> environment) {
         Map<String, String> copy = Map.copyOf(environment);
         return () -> copy;

@@ -16,11 +16,20 @@ class StreamsPropertiesTest {
     Path dataDir;
 
     @Test
-    void theProducerBacksOffTenMillisecondsAndTheSessionEndsAfterTenSeconds() {
+    void theProducerBacksOffTenMillisecondsAndACrashIsNoticedWithinSixSeconds() {
         Properties p = ActionsApplication.streamsProperties(config(Map.of()), "localhost:9092");
 
         assertThat(p).containsEntry("producer.retry.backoff.ms", 10)
-                .containsEntry("consumer.session.timeout.ms", 10_000);
+                .containsEntry("consumer.session.timeout.ms", 6_000)
+                .containsEntry("producer.transaction.timeout.ms", 6_000);
+    }
+
+    @Test
+    void theTransactionTimeoutGrowsWithTheLongestWaitForRunningBatches() {
+        Properties p = ActionsApplication.streamsProperties(config(Map.of("batch.commit.wait.ms", "10000")),
+                "localhost:9092");
+
+        assertThat(p).containsEntry("producer.transaction.timeout.ms", 14_000);
     }
 
     @Test
