@@ -554,8 +554,17 @@ public final class StreamsBenchmark {
                         actionsAfter[1] - actionsBefore[1]));
             }
             where.append("CPU s:");
-            cpuAfter.forEach((group, seconds) -> where.append(String.format(Locale.ROOT, " %s %.2f", group,
-                    seconds - cpuBefore.getOrDefault(group, 0.0))));
+            cpuAfter.forEach((group, seconds) -> {
+                if (!group.startsWith("~")) {
+                    where.append(String.format(Locale.ROOT, " %s %.2f", group,
+                            seconds - cpuBefore.getOrDefault(group, 0.0)));
+                }
+            });
+            where.append("; busiest other threads:");
+            cpuAfter.entrySet().stream().filter(e -> e.getKey().startsWith("~"))
+                    .map(e -> Map.entry(e.getKey().substring(1), e.getValue() - cpuBefore.getOrDefault(e.getKey(), 0.0)))
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(6)
+                    .forEach(e -> where.append(String.format(Locale.ROOT, " %s %.2f,", e.getKey(), e.getValue())));
             return new Round(name, (long) count * topics.size(), (last - first) / 1e9, (last - released) / 1e9,
                     produceSeconds, where.toString());
         }
@@ -862,7 +871,10 @@ public final class StreamsBenchmark {
         }
     }
 
-    /** CPU seconds so far: the whole process, and the threads of the stream, the actions and the Truffle compiler. */
+    /**
+     * CPU seconds so far: the whole process, the threads of the stream, the actions, the Truffle compiler and
+     * the broker, and every other thread by its name (marked "~").
+     */
     private static Map<String, Double> cpu() {
         Map<String, Double> cpu = new LinkedHashMap<>();
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -877,9 +889,10 @@ public final class StreamsBenchmark {
                     : name.startsWith("action-") ? "action-threads"
                     : name.contains("TruffleCompilerThread") ? "truffle-compiler"
                     : name.contains("kafka-request-handler") || name.contains("kafka-network-thread") ? "broker" : null;
-            long nanos = group == null ? -1 : threads.getThreadCpuTime(info.getThreadId());
+            long nanos = threads.getThreadCpuTime(info.getThreadId());
             if (nanos > 0) {
-                cpu.merge(group, nanos / 1e9, Double::sum);
+                // Any other thread under its name without numbers, marked "~": the busiest are printed too.
+                cpu.merge(group != null ? group : "~" + name.replaceAll("[0-9]+", "N"), nanos / 1e9, Double::sum);
             }
         }
         // Not CPU of listed threads, wall time spent: HotSpot's compilers (C1/C2, which also compile jargraal) and the GC.
