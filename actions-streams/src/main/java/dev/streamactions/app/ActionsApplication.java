@@ -212,7 +212,7 @@ public final class ActionsApplication implements AutoCloseable {
             // instead of after the session timeout.
             closeables.push(() -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
-            Thread joining = Thread.ofPlatform().name("streams-join").start(
+            Thread joining = Thread.ofPlatform().daemon().name("streams-join").start(
                     () -> joinWhenLoaded(actions, config.duration(ActionsConfig.JOIN_WAIT_MS)));
             closeables.push(() -> {
                 joining.interrupt();
