@@ -60,6 +60,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -204,7 +205,17 @@ public final class ActionsApplication implements AutoCloseable {
             Clock clock = parts.clockOrSystem();
             this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap),
                     new ClockTime(clock));
+            Object sessionTimeout = streamsProperties(config, bootstrap)
+                    .get(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
             streams.setUncaughtExceptionHandler(e -> {
+                if (causedBy(e, InvalidSessionTimeoutException.class)) {
+                    // Every new thread would be refused the same way: stop, and say what to change.
+                    log.error("The Kafka cluster refuses the stream threads' session timeout of {} ms: set"
+                            + " streams.consumer.session.timeout.ms between the brokers' group.min.session.timeout.ms"
+                            + " and group.max.session.timeout.ms. The streams stop; the HTTP API stays up.",
+                            sessionTimeout);
+                    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                }
                 log.error("A stream thread failed; replacing it", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
             });
@@ -259,6 +270,15 @@ public final class ActionsApplication implements AutoCloseable {
                     loading, waited, ActionsConfig.JOIN_WAIT_MS);
         }
         streams.start();
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Starts an instance; returns once Kafka, the definitions and the runner are up (the streams still joining). */
