@@ -139,7 +139,11 @@ class LimitsTest {
     @Test
     void deepRecursionIsARecursionError() throws Exception {
         // Its own action with a generous timeout: unwinding thousands of frames takes a while on a busy machine.
-        ActionSpec spec = ActionSpec.realtime("recursive").withLimits(InvocationLimits.DEFAULT.withTimeout(Duration.ofMinutes(2)));
+        // And a generous allocation budget (bytes allocated, not held): a cold interpreter allocates for every
+        // frame, and in one CI run the default 1 GiB stopped the recursion first (MEMORY_LIMIT, also a typed
+        // end of the run); what is tested here is the stack's bound.
+        ActionSpec spec = ActionSpec.realtime("recursive").withLimits(InvocationLimits.DEFAULT
+                .withTimeout(Duration.ofMinutes(2)).withMaxAllocatedBytes(64L << 30));
         try (LoadedAction recursive = runner.load(spec, ActionZip.ofMain(MISBEHAVING))) {
             ActionRunException e = failure(recursive, "recurse");
             assertThat(e.failure()).isEqualTo(SCRIPT_ERROR);
