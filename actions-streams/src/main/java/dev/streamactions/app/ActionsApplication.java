@@ -53,13 +53,18 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -106,6 +111,7 @@ public final class ActionsApplication implements AutoCloseable {
     private final String bootstrapServers;
     private final PrometheusMeterRegistry meters;
     private final ActionDefinitions definitions;
+    private final LoadedActions actions;
     private final ScriptStore scripts;
     private final ActionRunner runner;
     private final SchemaRegistry registry;
@@ -175,7 +181,7 @@ public final class ActionsApplication implements AutoCloseable {
             InvocationLimits limits = InvocationLimits.DEFAULT
                     .withTimeout(config.duration(ActionsConfig.ACTION_TIMEOUT_MS))
                     .withMaxAllocatedBytes(config.getLong(ActionsConfig.ACTION_MAX_ALLOCATED_BYTES));
-            LoadedActions actions = new LoadedActions(runner, scripts, access,
+            this.actions = new LoadedActions(runner, scripts, access,
                     () -> Map.of("ORIGIN_CLUSTER_URL", originUrl()), limits);
             closeables.push(actions);
             this.definitions = ActionDefinitions.open(client, registry, topics, partitions, replication,
@@ -223,8 +229,10 @@ public final class ActionsApplication implements AutoCloseable {
             // instead of after the session timeout.
             closeables.push(() -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
-            Thread joining = Thread.ofPlatform().daemon().name("streams-join").start(
-                    () -> joinWhenLoaded(actions, config.duration(ActionsConfig.JOIN_WAIT_MS)));
+            String applicationId = config.getString(ActionsConfig.APPLICATION_ID);
+            String instanceId = instanceId(config.dataDir());
+            Thread joining = Thread.ofPlatform().daemon().name("streams-join").start(() -> joinWhenLoaded(
+                    () -> othersInGroup(client, applicationId, instanceId), config.duration(ActionsConfig.JOIN_WAIT_MS)));
             closeables.push(() -> {
                 joining.interrupt();
                 joining.join();
@@ -249,11 +257,19 @@ public final class ActionsApplication implements AutoCloseable {
     }
 
     /**
-     * Starts the streams application once the actions known now have loaded, or after {@code wait}: an
-     * instance that joined at once would be handed partitions (its own back, after a restart) whose records
-     * then wait for GraalPy's cold start, while another instance could run them.
+     * Starts the streams application once the actions known now have loaded, or after {@code wait}, when
+     * another instance is in the group: joining at once would take partitions from it (this one's own back,
+     * after a restart) whose records would then wait for GraalPy's cold start, while the other could run
+     * them. Alone, it joins at once: the records wait for the loads either way, each action's only for its own,
+     * and the join and the state's restoration overlap the loads.
      */
-    private void joinWhenLoaded(LoadedActions actions, Duration wait) {
+    private void joinWhenLoaded(java.util.function.BooleanSupplier othersInGroup, Duration wait) {
+        if (wait.isZero() || !othersInGroup.getAsBoolean()) {
+            log.info("Joining the stream application's group at once: {}", wait.isZero()
+                    ? ActionsConfig.JOIN_WAIT_MS + " is 0" : "no other instance is in it");
+            streams.start();
+            return;
+        }
         long started = System.nanoTime();
         int loading;
         try {
@@ -270,6 +286,33 @@ public final class ActionsApplication implements AutoCloseable {
                     loading, waited, ActionsConfig.JOIN_WAIT_MS);
         }
         streams.start();
+    }
+
+    /**
+     * Whether an instance other than this one ({@code instanceId}, whose threads' static member ids start with
+     * it) is in the group now; when that cannot be known, true (the wait is the safe side).
+     */
+    private static boolean othersInGroup(Properties client, String applicationId, String instanceId) {
+        try (Admin admin = Admin.create(client)) {
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(applicationId)).all()
+                    .get(10, TimeUnit.SECONDS).get(applicationId);
+            return group.members().stream()
+                    .anyMatch(m -> m.groupInstanceId().map(id -> !id.startsWith(instanceId)).orElse(true));
+        } catch (ExecutionException e) {
+            if (causedBy(e, GroupIdNotFoundException.class)) {
+                return false;
+            }
+            log.warn("Cannot tell who else is in group {} ({}): waiting for the actions to load before joining",
+                    applicationId, e.getCause().getMessage());
+            return true;
+        } catch (TimeoutException e) {
+            log.warn("Cannot tell who else is in group {} (no answer): waiting for the actions to load before"
+                    + " joining", applicationId);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
@@ -421,6 +464,11 @@ public final class ActionsApplication implements AutoCloseable {
     /** The HTTP API's base address. */
     public String httpUrl() {
         return "http://localhost:" + http.port();
+    }
+
+    /** The actions this instance has loaded, or is loading. */
+    public LoadedActions actions() {
+        return actions;
     }
 
     public ActionDefinitions definitions() {

@@ -78,7 +78,7 @@ final class StartCommand implements Callable<Integer> {
         out.println("  Web console:     " + app.httpUrl() + "/  (log in as the root user or a service account)");
         out.println("  Streams:         application " + config.getString(ActionsConfig.APPLICATION_ID) + ", "
                 + config.getString(ActionsConfig.PROCESSING_GUARANTEE) + ", state in " + config.dataDir().resolve("streams")
-                + "; joins its group once the actions are loaded");
+                + "; joins its group at once if alone, else once its actions are loaded");
         var root = app.rootUser();
         out.println("  Root user:       " + root.email() + (root.password() != null ? " / " + root.password() : "")
                 + (root.defaulted() ? "  (the default: set ACTIONS_ROOT_USER_EMAIL and ACTIONS_ROOT_USER_PASSWORD)" : "")

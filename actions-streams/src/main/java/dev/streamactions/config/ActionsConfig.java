@@ -63,7 +63,8 @@ public final class ActionsConfig extends AbstractConfig {
 
     /**
      * Longest a starting instance waits for its actions to load before it joins the stream application's
-     * group, so that partitions stay with instances that can run their records meanwhile.
+     * group when other instances are in it, so that partitions stay with instances that can run their records
+     * meanwhile. Alone, it joins at once.
      */
     public static final String JOIN_WAIT_MS = "join.wait.ms";
 
@@ -201,10 +202,11 @@ public final class ActionsConfig extends AbstractConfig {
                     "Kafka Streams threads of this instance.")
             .define(JOIN_WAIT_MS, Type.LONG, 60_000L, Range.between(0, 3_600_000), Importance.LOW,
                     "Longest a starting instance waits for the actions defined so far to load (GraalPy's cold"
-                            + " start: seconds to tens of seconds) before it joins the stream application's group."
-                            + " Until then it takes no partitions, so they stay with (or, after the session"
-                            + " timeout, move to) instances that can run their records, instead of waiting for"
-                            + " this one. 0 joins at once.")
+                            + " start: seconds to tens of seconds) before it joins the stream application's group,"
+                            + " when other instances are in the group. Until then it takes no partitions, so they"
+                            + " stay with (or, after the session timeout, move to) instances that can run their"
+                            + " records, instead of waiting for this one. Alone in the group it joins at once"
+                            + " (the records wait for the loads either way). 0 joins at once.")
             .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of the topics the application creates (logs, alerts, timer, runs, dlq).")
             .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
