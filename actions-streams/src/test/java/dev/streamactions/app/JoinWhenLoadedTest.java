@@ -76,14 +76,9 @@ class JoinWhenLoadedTest {
 
     private static ActionsApplication start(EmbeddedKafka kafka, Path dataDir, InMemorySchemaRegistry registry,
             Map<String, String> more) throws Exception {
-        Map<String, String> settings = new HashMap<>(Map.of(
-                ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                ActionsConfig.DATA_DIR, dataDir.toString(),
-                ActionsConfig.SCRIPT_STORE_DIR, dataDir.resolveSibling("scripts").toString(),
-                ActionsConfig.HTTP_PORT, "0",
-                ActionsConfig.TOPIC_PARTITIONS, "2"));
-        settings.putAll(more);
-        return ActionsApplication.start(new ActionsConfig(settings),
-                new ActionsApplication.Parts(StreamsTestKit.shared(registry), StreamsTestKit.EVERYONE_MAY_FETCH));
+        Map<String, String> settings = new HashMap<>(more);
+        // One script store for both instances, so that each can load the action.
+        settings.put(ActionsConfig.SCRIPT_STORE_DIR, dataDir.resolveSibling("scripts").toString());
+        return StreamsTestKit.startApp(kafka, dataDir, registry, settings);
     }
 }

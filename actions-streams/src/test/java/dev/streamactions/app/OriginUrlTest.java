@@ -57,12 +57,8 @@ class OriginUrlTest {
 
     private static ActionsApplication start(EmbeddedKafka kafka, Path dir, InMemorySchemaRegistry registry,
             String httpPort) throws Exception {
-        return ActionsApplication.start(new ActionsConfig(Map.of(
-                        ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                        ActionsConfig.DATA_DIR, dir.resolve("app").toString(),
-                        ActionsConfig.HTTP_PORT, httpPort,
-                        ActionsConfig.TOPIC_PARTITIONS, "2",
-                        ActionsConfig.BATCH_MAX_WAIT_MS, "300")),
-                new ActionsApplication.Parts(StreamsTestKit.shared(registry), StreamsTestKit.EVERYONE_MAY_FETCH));
+        return StreamsTestKit.startApp(kafka, dir.resolve("app"), registry, Map.of(
+                ActionsConfig.HTTP_PORT, httpPort,
+                ActionsConfig.BATCH_MAX_WAIT_MS, "300"));
     }
 }

@@ -8,11 +8,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.streamactions.broker.EmbeddedKafka;
-import dev.streamactions.config.ActionsConfig;
 import dev.streamactions.schemas.registry.InMemorySchemaRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -35,7 +33,7 @@ class RefusedSessionTimeoutTest {
         logger.addAppender(logged);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, 0, Duration.ofSeconds(60),
                 Map.of("group.min.session.timeout.ms", "10000"))) {
-            try (ActionsApplication app = start(kafka, dir, registry, Map.of())) {
+            try (ActionsApplication app = StreamsTestKit.startApp(kafka, dir.resolve("app"), registry, Map.of())) {
                 await().atMost(StreamsTestKit.DEADLINE).until(() -> app.streamsState() == KafkaStreams.State.ERROR);
                 assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.ERROR)
                         .extracting(ILoggingEvent::getFormattedMessage)
@@ -45,24 +43,12 @@ class RefusedSessionTimeoutTest {
             }
 
             // What the error says to do.
-            try (ActionsApplication app = start(kafka, dir, registry,
+            try (ActionsApplication app = StreamsTestKit.startApp(kafka, dir.resolve("app"), registry,
                     Map.of("streams.consumer.session.timeout.ms", "10000"))) {
                 app.awaitRunning(StreamsTestKit.DEADLINE);
             }
         } finally {
             logger.detachAppender(logged);
         }
-    }
-
-    private static ActionsApplication start(EmbeddedKafka kafka, Path dir, InMemorySchemaRegistry registry,
-            Map<String, String> more) throws Exception {
-        Map<String, String> settings = new HashMap<>(Map.of(
-                ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                ActionsConfig.DATA_DIR, dir.resolve("app").toString(),
-                ActionsConfig.HTTP_PORT, "0",
-                ActionsConfig.TOPIC_PARTITIONS, "2"));
-        settings.putAll(more);
-        return ActionsApplication.start(new ActionsConfig(settings),
-                new ActionsApplication.Parts(StreamsTestKit.shared(registry), StreamsTestKit.EVERYONE_MAY_FETCH));
     }
 }

@@ -2,6 +2,8 @@ package dev.streamactions.app;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.streamactions.broker.EmbeddedKafka;
+import dev.streamactions.config.ActionsConfig;
 import dev.streamactions.definitions.ActionDefinitions;
 import dev.streamactions.definitions.ActionId;
 import dev.streamactions.runs.ScriptAccess;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -191,5 +194,21 @@ public final class StreamsTestKit {
     /** A registry factory that hands every caller the same in-memory registry (one JVM, tests only). */
     public static java.util.function.Function<Properties, SchemaRegistry> shared(SchemaRegistry registry) {
         return props -> registry;
+    }
+
+    /**
+     * Starts an instance on {@code kafka} with its data in {@code dataDir}: its HTTP API on a free port, two
+     * partitions, {@code registry} shared, every account allowed to fetch scripts; {@code more} on top.
+     */
+    public static ActionsApplication startApp(EmbeddedKafka kafka, Path dataDir, SchemaRegistry registry,
+            Map<String, String> more) throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
+                ActionsConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                ActionsConfig.DATA_DIR, dataDir.toString(),
+                ActionsConfig.HTTP_PORT, "0",
+                ActionsConfig.TOPIC_PARTITIONS, "2"));
+        settings.putAll(more);
+        return ActionsApplication.start(new ActionsConfig(settings),
+                new ActionsApplication.Parts(shared(registry), EVERYONE_MAY_FETCH));
     }
 }
