@@ -209,10 +209,11 @@ public final class ActionsApplication implements AutoCloseable {
                     config.duration(ActionsConfig.SCHEDULER_INTERVAL_MS),
                     announcer, batchThreads);
             Clock clock = parts.clockOrSystem();
-            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties(config, bootstrap),
+            Properties streamsProperties = streamsProperties(config, bootstrap);
+            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties,
                     new ClockTime(clock));
-            Object sessionTimeout = streamsProperties(config, bootstrap)
-                    .get(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+            Object sessionTimeout = streamsProperties.get(
+                    StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
             streams.setUncaughtExceptionHandler(e -> {
                 if (causedBy(e, InvalidSessionTimeoutException.class)) {
                     // Every new thread would be refused the same way: stop, and say what to change.
@@ -237,7 +238,7 @@ public final class ActionsApplication implements AutoCloseable {
                 joining.interrupt();
                 joining.join();
             });
-            closeables.push(AttachmentReplays.start(client, instanceId(config.dataDir()), definitions));
+            closeables.push(AttachmentReplays.start(client, instanceId, definitions));
 
             LogIngestion ingestion = new LogIngestion(client, topics, LogIngestion.Settings.from(config));
             closeables.push(ingestion);
