@@ -55,16 +55,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -147,6 +143,11 @@ public final class ActionsApplication implements AutoCloseable {
             this.bootstrapServers = bootstrap;
             Properties client = new Properties();
             client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            String applicationId = config.getString(ActionsConfig.APPLICATION_ID);
+            String instanceId = instanceId(config.dataDir());
+            // First, so that after a crash the others take this instance's partitions over while it starts.
+            CompletableFuture<JoinWhenLoaded.Group> group = JoinWhenLoaded.handOver(client, applicationId, instanceId,
+                    config.duration(ActionsConfig.JOIN_WAIT_MS));
 
             int partitions = config.getInt(ActionsConfig.TOPIC_PARTITIONS);
             short replication = config.getShort(ActionsConfig.TOPIC_REPLICATION);
@@ -210,7 +211,8 @@ public final class ActionsApplication implements AutoCloseable {
                     announcer, batchThreads);
             Clock clock = parts.clockOrSystem();
             Properties streamsProperties = streamsProperties(config, bootstrap);
-            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties,
+            StreamsClients streamsClients = new StreamsClients();
+            this.streams = new KafkaStreams(ActionsTopology.build(run), streamsProperties, streamsClients,
                     new ClockTime(clock));
             Object sessionTimeout = streamsProperties.get(
                     StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
@@ -230,10 +232,9 @@ public final class ActionsApplication implements AutoCloseable {
             // instead of after the session timeout.
             closeables.push(() -> streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
-            String applicationId = config.getString(ActionsConfig.APPLICATION_ID);
-            String instanceId = instanceId(config.dataDir());
-            Thread joining = Thread.ofPlatform().daemon().name("streams-join").start(() -> joinWhenLoaded(
-                    () -> othersInGroup(client, applicationId, instanceId), config.duration(ActionsConfig.JOIN_WAIT_MS)));
+            Thread joining = Thread.ofPlatform().daemon().name("streams-join").start(new JoinWhenLoaded(streams,
+                    actions, client, group, config.duration(ActionsConfig.JOIN_WAIT_MS),
+                    streamsClients::transactionalIds));
             closeables.push(() -> {
                 joining.interrupt();
                 joining.join();
@@ -257,66 +258,7 @@ public final class ActionsApplication implements AutoCloseable {
         }
     }
 
-    /**
-     * Starts the streams application once the actions known now have loaded, or after {@code wait}, when
-     * another instance is in the group: joining at once would take partitions from it (this one's own back,
-     * after a restart) whose records would then wait for GraalPy's cold start, while the other could run
-     * them. Alone, it joins at once: the records wait for the loads either way, each action's only for its own,
-     * and the join and the state's restoration overlap the loads.
-     */
-    private void joinWhenLoaded(java.util.function.BooleanSupplier othersInGroup, Duration wait) {
-        if (wait.isZero() || !othersInGroup.getAsBoolean()) {
-            log.info("Joining the stream application's group at once: {}", wait.isZero()
-                    ? ActionsConfig.JOIN_WAIT_MS + " is 0" : "no other instance is in it");
-            streams.start();
-            return;
-        }
-        long started = System.nanoTime();
-        int loading;
-        try {
-            loading = actions.awaitKnown(wait);
-        } catch (InterruptedException e) {
-            return; // stopped before it joined
-        }
-        long waited = (System.nanoTime() - started) / 1_000_000;
-        if (loading == 0) {
-            log.info("Joining the stream application's group: {} action(s) loaded after {} ms", actions.size(),
-                    waited);
-        } else {
-            log.warn("Joining the stream application's group with {} action(s) still loading after {} ms ({})",
-                    loading, waited, ActionsConfig.JOIN_WAIT_MS);
-        }
-        streams.start();
-    }
-
-    /**
-     * Whether an instance other than this one ({@code instanceId}, whose threads' static member ids start with
-     * it) is in the group now; when that cannot be known, true (the wait is the safe side).
-     */
-    private static boolean othersInGroup(Properties client, String applicationId, String instanceId) {
-        try (Admin admin = Admin.create(client)) {
-            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(applicationId)).all()
-                    .get(10, TimeUnit.SECONDS).get(applicationId);
-            return group.members().stream()
-                    .anyMatch(m -> m.groupInstanceId().map(id -> !id.startsWith(instanceId)).orElse(true));
-        } catch (ExecutionException e) {
-            if (causedBy(e, GroupIdNotFoundException.class)) {
-                return false;
-            }
-            log.warn("Cannot tell who else is in group {} ({}): waiting for the actions to load before joining",
-                    applicationId, e.getCause().getMessage());
-            return true;
-        } catch (TimeoutException e) {
-            log.warn("Cannot tell who else is in group {} (no answer): waiting for the actions to load before"
-                    + " joining", applicationId);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-    }
-
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {
                 return true;
@@ -439,7 +381,7 @@ public final class ActionsApplication implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the HTTP server's address", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("the HTTP server did not start: " + e.getCause().getMessage(), e);
         }
     }
