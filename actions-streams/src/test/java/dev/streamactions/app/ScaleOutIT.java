@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -108,8 +110,12 @@ class ScaleOutIT {
                 assertThat(byName.get(survivor).isAlive()).as(log(survivor)).isTrue();
 
                 // 2. The killed instance restarted on its data folder: the same static member, which joins once its
-                // action has loaded; until then the survivor runs the records (after the old session ends).
-                Process restarted = startInstance(kafka, scripts, victim);
+                // action has loaded; until then the survivor runs the records (after the old session ends). It runs
+                // with a 30 s session, so that when it is killed in turn, its successor surely finds it still in the
+                // group (a JVM's start here takes 3-6 s, the default session 6 s): the step measures the hand-over,
+                // without which its records would wait those 30 s.
+                Process restarted = launch(kafka, scripts, victim, "streams.consumer.session.timeout.ms=30000")
+                        .awaitUp();
                 try (Admin admin = Admin.create(client)) {
                     await().atMost(DEADLINE).until(() -> owners(admin).size() == 2);
                 }
@@ -123,12 +129,12 @@ class ScaleOutIT {
                 report("kill -9 and a restart on the same data folder: the records produced meanwhile all out after",
                         restartKilledAt);
                 starting.awaitUp();
-                report("(the restarted ./actions start printed that it is up after", restartKilledAt);
+                report("(the restarted ./actions start printed that it is up after", restartKilledAt, starting.upAt());
                 produceAndAwait(kafka, 500, 600);
                 report("kill -9 and a restart on the same data folder: records produced once it is up all out after",
                         restartKilledAt);
-                // The crashed process was still a member (its session had not ended): the restarted one fenced
-                // its transactions and removed it, so the survivor took over without waiting for the timeouts.
+                // The crashed process was still a member (its session had not ended): the restarted one removed
+                // it, so the survivor took over without waiting for the session's end.
                 await().atMost(DEADLINE).untilAsserted(() -> assertThat(log(victim))
                         .contains("previous process was still in group"));
                 try (Admin admin = Admin.create(client)) {
@@ -174,18 +180,23 @@ class ScaleOutIT {
 
     /** Fail-over times go to the test's output for BENCHMARKS.md; a test never asserts on timings. */
     private static void report(String what, long since) {
-        System.out.printf("ScaleOutIT: %s %.1f s%n", what, (System.nanoTime() - since) / 1e9);
+        report(what, since, System.nanoTime());
+    }
+
+    private static void report(String what, long since, long until) {
+        System.out.printf("ScaleOutIT: %s %.1f s%n", what, (until - since) / 1e9);
     }
 
     private Process startInstance(EmbeddedKafka kafka, Path scripts, String name) throws Exception {
         return launch(kafka, scripts, name).awaitUp();
     }
 
-    private Starting launch(EmbeddedKafka kafka, Path scripts, String name) throws Exception {
+    /** Launches an instance with the test's settings and {@code more} ({@code name=value}); does not wait. */
+    private Starting launch(EmbeddedKafka kafka, Path scripts, String name, String... more) throws Exception {
         // A restart of an instance uses the same folder, so its data folder and instance id.
         Path home = Files.createDirectories(tmp.resolve(name));
         List<String> ports = StreamsTestKit.freePorts(2);
-        ProcessBuilder builder = new ProcessBuilder(Cli.repositoryRoot().resolve("actions").toString(), "start",
+        List<String> command = new ArrayList<>(List.of(Cli.repositoryRoot().resolve("actions").toString(), "start",
                 "--bootstrap-servers", kafka.bootstrapServers(),
                 "--http-port", ports.get(0),
                 "--set", "schema.registry.port=" + ports.get(1),
@@ -193,7 +204,11 @@ class ScaleOutIT {
                 "--set", "topic.partitions=4",
                 "--set", "batch.max.records=25",
                 // Names the instance's consumers, so the test knows which process owns what.
-                "--set", "streams.client.id=" + name)
+                "--set", "streams.client.id=" + name));
+        for (String setting : more) {
+            command.addAll(List.of("--set", setting));
+        }
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve(name + ".log").toFile()));
@@ -205,25 +220,42 @@ class ScaleOutIT {
         return new Starting(name, process, startsBefore);
     }
 
-    /** An instance launched, maybe not up yet. */
+    /** An instance launched, maybe not up yet; a thread of its own notes when its log first says it is up. */
     private final class Starting {
-        private final String name;
         private final Process process;
-        private final long startsBefore;
+        private final CompletableFuture<Long> up = new CompletableFuture<>();
 
         Starting(String name, Process process, long startsBefore) {
-            this.name = name;
             this.process = process;
-            this.startsBefore = startsBefore;
+            Thread.ofVirtual().start(() -> {
+                try {
+                    await().atMost(DEADLINE).until(() -> {
+                        assertThat(process.isAlive()).as("%s ended: %s", name, log(name)).isTrue();
+                        return starts(name) > startsBefore;
+                    });
+                    up.complete(System.nanoTime());
+                } catch (Throwable e) {
+                    up.completeExceptionally(e);
+                }
+            });
         }
 
         /** Waits until the instance's log says it is up (one more time than before it was launched). */
-        Process awaitUp() {
-            await().atMost(DEADLINE).until(() -> {
-                assertThat(process.isAlive()).as("%s ended: %s", name, log(name)).isTrue();
-                return starts(name) > startsBefore;
-            });
+        Process awaitUp() throws Exception {
+            try {
+                up.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw (Exception) e.getCause();
+            }
             return process;
+        }
+
+        /** When it was first seen up ({@link System#nanoTime}); only after {@link #awaitUp}. */
+        long upAt() {
+            return up.join();
         }
     }
 
