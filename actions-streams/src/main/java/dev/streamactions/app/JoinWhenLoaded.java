@@ -84,11 +84,13 @@ final class JoinWhenLoaded implements Runnable {
             return CompletableFuture.completedFuture(Group.EMPTY);
         }
         return CompletableFuture.supplyAsync(() -> {
-            Group group = describe(client, applicationId, instanceId);
-            if (group.others() && !group.leftBehind().isEmpty()) {
-                removeMembers(client, applicationId, group.leftBehind());
+            try (Admin admin = Admin.create(client)) {
+                Group group = describe(admin, applicationId, instanceId);
+                if (group.others() && !group.leftBehind().isEmpty()) {
+                    removeMembers(admin, applicationId, group.leftBehind());
+                }
+                return group;
             }
-            return group;
         }, task -> Thread.ofPlatform().daemon().name("streams-hand-over").start(task));
     }
 
@@ -138,8 +140,8 @@ final class JoinWhenLoaded implements Runnable {
      * previous process are still there. When that cannot be known: {@link Group#UNKNOWN} (waiting for the loads
      * is the safe side).
      */
-    private static Group describe(Properties client, String applicationId, String instanceId) {
-        try (Admin admin = Admin.create(client)) {
+    private static Group describe(Admin admin, String applicationId, String instanceId) {
+        try {
             ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(applicationId)).all()
                     .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS).get(applicationId);
             Predicate<MemberDescription> ours = m -> m.groupInstanceId().map(id -> id.startsWith(instanceId))
@@ -164,8 +166,8 @@ final class JoinWhenLoaded implements Runnable {
     }
 
     /** Removes this instance's crashed process from the group; if that fails, its session ends it as before. */
-    private static void removeMembers(Properties client, String applicationId, List<String> leftBehind) {
-        try (Admin admin = Admin.create(client)) {
+    private static void removeMembers(Admin admin, String applicationId, List<String> leftBehind) {
+        try {
             admin.removeMembersFromConsumerGroup(applicationId, new RemoveMembersFromConsumerGroupOptions(
                     leftBehind.stream().map(MemberToRemove::new).toList())).all()
                     .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);

@@ -204,8 +204,9 @@ public final class ActionsConfig extends AbstractConfig {
                     "Longest a starting instance waits for the actions defined so far to load (GraalPy's cold"
                             + " start: seconds to tens of seconds) before it joins the stream application's group,"
                             + " when other instances are in the group. Until then it takes no partitions, so they"
-                            + " stay with (or, after the session timeout, move to) instances that can run their"
-                            + " records, instead of waiting for this one. Alone in the group it joins at once"
+                            + " stay with (or move to) instances that can run their records, instead of waiting for"
+                            + " this one; after a crash, it removes its previous process from the group first thing at"
+                            + " start, so they move at once. Alone in the group it joins at once"
                             + " (the records wait for the loads either way). 0 joins at once.")
             .define(TOPIC_PARTITIONS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of the topics the application creates (logs, alerts, timer, runs, dlq).")

@@ -270,7 +270,7 @@ class ScaleOutIT {
         try {
             group = admin.describeConsumerGroups(List.of(APPLICATION_ID)).all()
                     .get(30, TimeUnit.SECONDS).get(APPLICATION_ID);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
                 return owners;
             }
