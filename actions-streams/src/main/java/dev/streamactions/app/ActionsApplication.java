@@ -320,6 +320,12 @@ public final class ActionsApplication implements AutoCloseable {
         // Static membership: an instance restarted on the same data folder takes its partitions back
         // without a rebalance (Kafka Streams appends the thread's index for each consumer).
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId(config.dataDir()));
+        // A log task reads partition N of every log topic and of actions.replay, whose records are independent
+        // of each other: nothing is gained by lining their timestamps up. At Kafka's default (0) the stream
+        // thread checked, before every record, each partition of the task without buffered records, and
+        // formatted a log message for it whether or not it was logged: a fifth of the stream thread's time
+        // with one busy stream among idle ones (BENCHMARKS.md). Order within a partition is kept either way.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         // New log streams are new topics matching the input pattern: notice them within seconds.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.METADATA_MAX_AGE_CONFIG), 5_000);
         // Anything else Kafka Streams knows, as streams.<its name> (streams.consumer.session.timeout.ms, ...).

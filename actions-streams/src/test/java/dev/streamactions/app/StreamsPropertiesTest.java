@@ -25,6 +25,13 @@ class StreamsPropertiesTest {
     }
 
     @Test
+    void aTaskProcessesItsBufferedRecordsWithoutWaitingForItsOtherPartitions() {
+        Properties p = ActionsApplication.streamsProperties(config(Map.of()), "localhost:9092");
+
+        assertThat(p).containsEntry("max.task.idle.ms", -1L);
+    }
+
+    @Test
     void theTransactionTimeoutGrowsWithTheLongestWaitForRunningBatches() {
         Properties p = ActionsApplication.streamsProperties(config(Map.of("batch.commit.wait.ms", "10000")),
                 "localhost:9092");

@@ -45,6 +45,9 @@ class InputConversionTest {
             Map.entry("negative", "int -7"),
             Map.entry("beyond_int32", "int 1700000000000000"),
             Map.entry("long_min", "int -9223372036854775808"),
+            Map.entry("long_max", "int 9223372036854775807"),
+            Map.entry("below_int32", "int -2147483649"),
+            Map.entry("fifteen_bit_edge", "int -35184372088832"),
             Map.entry("huge", "int 1180591620717411303424"),
             Map.entry("huge_negative", "int -1180591620717411303425"),
             Map.entry("float", "float 1.5"),
@@ -66,6 +69,9 @@ class InputConversionTest {
         record.put("negative", -7L);
         record.put("beyond_int32", 1_700_000_000_000_000L);
         record.put("long_min", Long.MIN_VALUE);
+        record.put("long_max", Long.MAX_VALUE);
+        record.put("below_int32", -2_147_483_649L);
+        record.put("fifteen_bit_edge", -(1L << 45));
         record.put("huge", BigInteger.TWO.pow(70));
         record.put("huge_negative", BigInteger.TWO.pow(70).negate().subtract(BigInteger.ONE));
         record.put("float", 1.5);
@@ -90,6 +96,7 @@ class InputConversionTest {
     void recordsGivenAsJsonBecomeTheSamePythonValues() throws Exception {
         String json = """
                 {"small": 42, "negative": -7, "beyond_int32": 1700000000000000, "long_min": -9223372036854775808,
+                 "long_max": 9223372036854775807, "below_int32": -2147483649, "fifteen_bit_edge": -35184372088832,
                  "huge": 1180591620717411303424, "huge_negative": -1180591620717411303425, "float": 1.5,
                  "negative_zero": -0.0, "tiny": 2.5e-300, "true": true, "null": null, "empty": "",
                  "accents": "h\\u00e9llo w\\u00f6rld", "emoji": "pod \\ud83d\\ude80 up", "long_ascii": "%s",

@@ -163,8 +163,19 @@ public final class PythonMarshal {
         if (value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE) {
             write(TYPE_INT);
             int32((int) value);
+        } else if (value == Long.MIN_VALUE) {
+            bigInteger(BigInteger.valueOf(value)); // the one long whose magnitude is no long
         } else {
-            bigInteger(BigInteger.valueOf(value));
+            // Without a BigInteger: a timestamp in microseconds, common in log records, is a long.
+            long magnitude = Math.abs(value);
+            int digits = (64 - Long.numberOfLeadingZeros(magnitude) + 14) / 15;
+            write(TYPE_LONG);
+            int32(value < 0 ? -digits : digits);
+            for (int i = 0; i < digits; i++) {
+                int digit = (int) (magnitude >>> (15 * i)) & 0x7fff;
+                write(digit & 0xff);
+                write(digit >>> 8);
+            }
         }
     }
 
