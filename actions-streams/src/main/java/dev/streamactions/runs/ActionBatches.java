@@ -30,7 +30,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KeyValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -424,32 +424,30 @@ public final class ActionBatches {
                     return;
                 }
                 Map<String, String> variables = Map.of("ORIGIN_CLUSTER_TOKEN", token);
-                // The inputs become Python values off the stream thread, and at once: a batch that waits
-                // behind the running one is converted meanwhile, not after it, so its action goes on sooner.
-                CompletableFuture<ActionInput> input = takes == ActionType.realtime
-                        ? CompletableFuture.supplyAsync(
-                                () -> ActionInput.ofJsonObjects(batch.stream().map(Input::json).toList()), executor)
-                        : CompletableFuture.completedFuture(ActionInput.none());
-                Function<ActionInput, ActionResult> invoke = converted -> {
+                Supplier<ActionResult> invoke = () -> {
                     announce.accept(RunRecords.running(id, definition.getVersion(), trigger, runId, now,
                             batch.size()));
+                    // The inputs become Python values here, off the stream thread.
+                    ActionInput input = takes == ActionType.realtime
+                            ? ActionInput.ofJsonObjects(batch.stream().map(Input::json).toList())
+                            : ActionInput.none();
                     try {
-                        return ready.action().invoke(converted, runId, variables);
+                        return ready.action().invoke(input, runId, variables);
                     } catch (ActionRunException e) {
                         throw new CompletionException(e);
                     }
                 };
                 if (t.running == null) {
                     t.running = new Run(target, batch, storeKeys, runnable, ready, runId, now,
-                            input.thenApplyAsync(invoke, executor));
+                            CompletableFuture.supplyAsync(invoke, executor));
                 } else {
                     // Started by the end of the running batch; not at all if that one failed.
                     CompletableFuture<ActionResult> result = t.running.result.handle((r, e) -> e == null)
-                            .thenCombineAsync(input, (ranWell, converted) -> {
+                            .thenApplyAsync(ranWell -> {
                                 if (!ranWell) {
                                     throw new NotRun();
                                 }
-                                return invoke.apply(converted);
+                                return invoke.get();
                             }, executor);
                     t.next = new Run(target, batch, storeKeys, runnable, ready, runId, now, result);
                 }

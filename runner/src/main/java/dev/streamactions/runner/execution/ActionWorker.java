@@ -158,7 +158,7 @@ public final class ActionWorker implements AutoCloseable {
         }
         List<LogLine> logs = drainLogs();
         if (result.getArrayElement(0).asString().equals("ok")) {
-            return Outcome.ok(result.getArrayElement(1).asString(), logs);
+            return Outcome.ok(JsonArrayText.elements(result.getArrayElement(1).asString()), logs);
         }
         String kind = result.getArrayElement(1).asString();
         if (kind.equals("MEMORY_LIMIT") || kind.equals("EXITED")) {
@@ -273,11 +273,10 @@ public final class ActionWorker implements AutoCloseable {
     }
 
     /** What one call of {@link #invoke} came to. */
-    /** {@code records}: what main returned, as one JSON array text (null when it failed). */
-    record Outcome(String records, String failure, String message, String traceback, List<LogLine> logs,
+    record Outcome(List<String> records, String failure, String message, String traceback, List<LogLine> logs,
                    PolyglotException crash, InvocationWatchdog.Verdict verdict) {
 
-        static Outcome ok(String records, List<LogLine> logs) {
+        static Outcome ok(List<String> records, List<LogLine> logs) {
             return new Outcome(records, null, null, null, logs, null, InvocationWatchdog.Verdict.NONE);
         }
 

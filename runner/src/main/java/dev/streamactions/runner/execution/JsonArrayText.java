@@ -12,14 +12,14 @@ import java.util.List;
  * Cuts a JSON array of objects, as the harness encodes what main returned, into each object's text,
  * without building the objects: the texts are what goes to the output topic.
  */
-public final class JsonArrayText {
+final class JsonArrayText {
 
     private static final JsonFactory JSON = new JsonFactory();
 
     private JsonArrayText() {
     }
 
-    public static List<String> elements(String array) {
+    static List<String> elements(String array) {
         List<String> elements = new ArrayList<>();
         try (JsonParser parser = JSON.createParser(array)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {

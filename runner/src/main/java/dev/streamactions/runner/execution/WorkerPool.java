@@ -88,7 +88,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
         if (outcome.records() != null) {
-            return ActionResult.ofJsonArray(outcome.records(), outcome.logs(), elapsed);
+            return new ActionResult(outcome.records(), outcome.logs(), elapsed);
         }
         throw failure(outcome, limits, elapsed);
     }
