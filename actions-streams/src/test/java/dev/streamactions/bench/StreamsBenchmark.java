@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  *       attached to {@code logs.default.k8s_all}. Done when its output topic (read_committed) holds
  *       {@code records} records.</li>
  *   <li>{@code identity}: a plain {@code builder.stream(in).to(out)} Kafka Streams application,
- *       exactly_once_v2, one thread, same partitions, same records, same broker; warmed by one round first.
- *       Done when its output topic holds {@code records} records.</li>
+ *       exactly_once_v2, one thread, same partitions, same records, same broker; started before the
+ *       warm-up, next to the application, and warmed by one round. Done when its output topic holds
+ *       {@code records} records.</li>
  *   <li>Latency: alert events produced one at a time to {@code actions.alerts}, each waited for as its
  *       Completed run record on {@code actions.runs} (read_committed); p50/p99 after a warm-up. Again for each
  *       value of {@code commitIntervals} after the first, on a restarted instance with that
@@ -82,8 +83,9 @@ import org.slf4j.LoggerFactory;
  * its commit: the consumers (read_committed) see nothing before, so the records are all there when the
  * clock starts, and no producing competes with the processing. Records/s = records / (last result committed
  * − first result seen); also shown from the release. Each measured pipeline runs {@code rounds} times (3),
- * one after the other, and the goal lines compare medians: on a 2-core machine one round of the same code
- * varies by a third or more (BENCHMARKS.md).
+ * the pipelines taking turns (seed-transform, transform-all, identity, then again), and the goal lines
+ * compare medians: on a 2-core machine one round of the same code varies by a third or more, and the JIT's
+ * late work would otherwise fall on whichever pipeline ran first (BENCHMARKS.md).
  */
 public final class StreamsBenchmark {
     private static final long SECOND = 1_000_000_000L;
@@ -220,11 +222,27 @@ public final class StreamsBenchmark {
 
         boolean seed = options.parts().contains("seed-transform");
         boolean all = options.parts().contains("transform-all");
-        if (seed || all) {
-            throughputOfTheApplication(seed, all);
-        }
-        if (options.parts().contains("identity")) {
-            identity();
+        // The identity topology starts first, so that its start's work for the JVM's compilers falls in the
+        // warm-up too; then the pipelines take turns, round by round: what the compilers and the machine do
+        // meanwhile falls on all of them alike, instead of on whichever ran first.
+        try (Identity identity = options.parts().contains("identity") ? startIdentity() : null) {
+            if (seed || all) {
+                warmUpTheApplication();
+            }
+            for (int r = 1; r <= options.rounds(); r++) {
+                if (seed) {
+                    rounds.add(report(releaseAndWait("seed-transform", "logs.default.k8s", options.records(),
+                            new Done(List.of(), Map.of("k8s_summary", (long) options.records()))), r));
+                }
+                if (all) {
+                    rounds.add(report(releaseAndWait("transform-all", "logs.default.k8s_all", options.records(),
+                            new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of())), r));
+                }
+                if (identity != null) {
+                    rounds.add(report(releaseAndWait("identity", identity.in(), options.records(),
+                            new Done(List.of(identity.out()), Map.of())), r));
+                }
+            }
         }
         if (options.parts().contains("threads2") && all) {
             twoStreamThreads();
@@ -271,7 +289,8 @@ public final class StreamsBenchmark {
                 new ActionsApplication.Parts(StreamsTestKit.shared(registry), StreamsTestKit.EVERYONE_MAY_FETCH));
     }
 
-    private void throughputOfTheApplication(boolean seed, boolean all) throws Exception {
+    /** Defines and attaches the two measured actions, and runs warm-up rounds through both for {@code warmup} s. */
+    private void warmUpTheApplication() throws Exception {
         byte[] seedZip = Files.readAllBytes(Cli.zip(Cli.seedFolder(), work.resolve("seed.zip")));
         String seedMain = Files.readString(Cli.seedFolder().resolve("main.py"));
         String distinct = Files.readString(Cli.seedFolder().resolve("distinct.py"));
@@ -297,17 +316,6 @@ public final class StreamsBenchmark {
             say("warm-up round %d: %d records through both actions in %.2f s (%s records/s per action, %.0f s so far);"
                     + " %s", round, summary.records(), summary.fromFirst(), line, secondsSince(start), summary.where());
         } while (secondsSince(start) < options.warmup());
-
-        for (int r = 1; r <= options.rounds(); r++) {
-            if (seed) {
-                rounds.add(report(releaseAndWait("seed-transform", "logs.default.k8s", options.records(),
-                        new Done(List.of(), Map.of("k8s_summary", (long) options.records()))), r));
-            }
-            if (all) {
-                rounds.add(report(releaseAndWait("transform-all", "logs.default.k8s_all", options.records(),
-                        new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of())), r));
-            }
-        }
     }
 
     /**
@@ -408,7 +416,16 @@ public final class StreamsBenchmark {
 
     // --------------------------------------------------------------------------------------- the ceiling
 
-    private void identity() throws Exception {
+    /** The identity topology, running: its rounds are released to {@code in} and read from {@code out}. */
+    private record Identity(KafkaStreams streams, String in, String out) implements AutoCloseable {
+        @Override
+        public void close() {
+            streams.close(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Starts the identity topology next to the application and runs its warm-up round. */
+    private Identity startIdentity() throws Exception {
         String in = "bench.identity.in";
         String out = "bench.identity.out";
         try (Admin admin = Admin.create(clientProperties())) {
@@ -431,8 +448,10 @@ public final class StreamsBenchmark {
         p.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("identity-state").toString());
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
-        try (KafkaStreams streams = new KafkaStreams(builder.build(), p)) {
-            streams.start();
+        KafkaStreams streams = new KafkaStreams(builder.build(), p);
+        streams.start();
+        Identity identity = new Identity(streams, in, out);
+        try {
             long deadline = System.nanoTime() + 60 * SECOND;
             while (streams.state() != KafkaStreams.State.RUNNING) {
                 if (System.nanoTime() > deadline) {
@@ -444,10 +463,10 @@ public final class StreamsBenchmark {
                     new Done(List.of(out), Map.of()));
             say("identity warm-up: %d records in %.2f s (%.0f records/s); %s", warm.records(), warm.fromFirst(),
                     warm.rate(), warm.where());
-            for (int r = 1; r <= options.rounds(); r++) {
-                rounds.add(report(releaseAndWait("identity", in, options.records(), new Done(List.of(out), Map.of())), r));
-            }
-            streams.close(Duration.ofSeconds(30));
+            return identity;
+        } catch (Exception | Error e) {
+            identity.close();
+            throw e;
         }
     }
 
