@@ -163,10 +163,9 @@ public final class PythonMarshal {
         if (value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE) {
             write(TYPE_INT);
             int32((int) value);
-        } else if (value == Long.MIN_VALUE) {
-            bigInteger(BigInteger.valueOf(value)); // the one long whose magnitude is no long
         } else {
-            // Without a BigInteger: a timestamp in microseconds, common in log records, is a long.
+            // Without a BigInteger: a timestamp in microseconds, common in log records, is a long. The
+            // magnitude is read unsigned, so Long.MIN_VALUE's (2^63) comes out right too.
             long magnitude = Math.abs(value);
             int digits = (64 - Long.numberOfLeadingZeros(magnitude) + 14) / 15;
             write(TYPE_LONG);
