@@ -168,12 +168,9 @@ public final class PythonMarshal {
             // magnitude is read unsigned, so Long.MIN_VALUE's (2^63) comes out right too.
             long magnitude = Math.abs(value);
             int digits = (64 - Long.numberOfLeadingZeros(magnitude) + 14) / 15;
-            write(TYPE_LONG);
-            int32(value < 0 ? -digits : digits);
+            longHeader(value < 0, digits);
             for (int i = 0; i < digits; i++) {
-                int digit = (int) (magnitude >>> (15 * i)) & 0x7fff;
-                write(digit & 0xff);
-                write(digit >>> 8);
+                longDigit((int) (magnitude >>> (15 * i)) & 0x7fff);
             }
         }
     }
@@ -182,13 +179,22 @@ public final class PythonMarshal {
     private void bigInteger(BigInteger value) {
         BigInteger magnitude = value.abs();
         int digits = (magnitude.bitLength() + 14) / 15;
-        write(TYPE_LONG);
-        int32(value.signum() < 0 ? -digits : digits);
+        longHeader(value.signum() < 0, digits);
         for (int i = 0; i < digits; i++) {
-            int digit = magnitude.shiftRight(15 * i).and(FIFTEEN_BITS).intValue();
-            write(digit & 0xff);
-            write(digit >>> 8);
+            longDigit(magnitude.shiftRight(15 * i).and(FIFTEEN_BITS).intValue());
         }
+    }
+
+    /** marshal's TYPE_LONG: the number of 15-bit digits, negative for a negative number, then the digits. */
+    private void longHeader(boolean negative, int digits) {
+        write(TYPE_LONG);
+        int32(negative ? -digits : digits);
+    }
+
+    /** One 15-bit digit of a TYPE_LONG, least significant first, in two bytes. */
+    private void longDigit(int digit) {
+        write(digit & 0xff);
+        write(digit >>> 8);
     }
 
     private void binaryFloat(double value) {
