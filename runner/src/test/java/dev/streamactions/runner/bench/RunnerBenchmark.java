@@ -26,6 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.commons.io.file.PathUtils;
 import org.graalvm.polyglot.Engine;
 import org.slf4j.LoggerFactory;
@@ -137,7 +140,7 @@ public final class RunnerBenchmark {
                     Double.parseDouble(given.getOrDefault("latencyWarmup", "10")),
                     Double.parseDouble(given.getOrDefault("latencyMeasure", "5")),
                     given.getOrDefault("python", "python3"),
-                    new LinkedHashSet<>(Arrays.asList(given.getOrDefault("parts", "jit,cpython,nojit").split(","))),
+                    new LinkedHashSet<>(Arrays.asList(given.getOrDefault("parts", "jit,cpython,nojit,parallel").split(","))),
                     Arrays.stream(given.getOrDefault("variants", "seed-transform,seed-transform-all,noop,passthrough")
                             .split(",")).map(Variant::of).toList());
             given.keySet().removeAll(List.of("workDir", "warmup", "measure", "batch", "pods", "records",
@@ -210,6 +213,9 @@ public final class RunnerBenchmark {
         }
         if (options.parts().contains("nojit")) {
             runnerPart("runner-nojit", Map.of("engine.Compilation", "false"), false);
+        }
+        if (options.parts().contains("parallel")) {
+            parallelPart();
         }
         report();
     }
@@ -309,6 +315,64 @@ public final class RunnerBenchmark {
         say("  %-32s %,12.0f records/s  (%d batches in %.1f s; warm-up records/s per second: %s) [%d]",
                 name, t.recordsPerSecond(), calls, seconds, compact(curve), sink % 10);
         return t;
+    }
+
+    /**
+     * Whether two contexts of one action run at once: seed-transform-all with two contexts
+     * ({@code maxContextsPerAction=2}), warmed from two threads for {@code warmup} s, then measured from one
+     * thread, from two, and from one again, {@code measure} s each. GraalPy has no lock shared by contexts
+     * (each has its own GIL), so on an otherwise idle machine two threads should get close to twice one;
+     * what they fall short by is the cores' other work (the JIT, GC). The streams benchmark's 2-thread line
+     * cannot show this on two cores, where one stream thread, the broker and the compilers already fill both.
+     */
+    private void parallelPart() throws Exception {
+        RunnerSettings settings = RunnerSettings.in(work.resolve("parallel")).withMaxContextsPerAction(2);
+        try (ActionRunner runner = ActionRunner.start(settings);
+             LoadedAction action = runner.load(ActionSpec.realtime("parallel"), Variant.SEED_ALL.zip())) {
+            check(Variant.SEED_ALL, batches.get(0), action.invoke(ActionInput.ofRecords(batches.get(0))).records());
+            double warm = fromThreads(action, 2, options.warmup());
+            double one = fromThreads(action, 1, options.measure());
+            double two = fromThreads(action, 2, options.measure());
+            double oneAgain = fromThreads(action, 1, options.measure());
+            double ratio = two / Math.max(one, oneAgain);
+            String line = String.format(Locale.ROOT, "runner-jit parallel (seed-transform-all, 2 contexts, %d cores): "
+                            + "warm-up from 2 threads %,.0f records/s; 1 thread %,.0f, 2 threads %,.0f, 1 thread again"
+                            + " %,.0f records/s: 2 threads / the better 1-thread run = %.2f",
+                    Runtime.getRuntime().availableProcessors(), warm, one, two, oneAgain, ratio);
+            facts.add(line);
+            say("  %s", line);
+        }
+    }
+
+    /** Input records per second of wall clock, {@code threads} threads invoking {@code action} for {@code seconds}. */
+    private double fromThreads(LoadedAction action, int threads, double seconds) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            long start = System.nanoTime();
+            long deadline = start + (long) (seconds * SECOND);
+            List<Future<Long>> counts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t * batches.size() / threads;
+                counts.add(pool.submit(() -> {
+                    long records = 0;
+                    for (int i = first; System.nanoTime() < deadline; i++) {
+                        List<Map<String, Object>> batch = batches.get(i % batches.size());
+                        if (action.invoke(ActionInput.ofRecords(batch)).records().size() != batch.size() + 1) {
+                            throw new IllegalStateException("seed-transform-all returned a wrong count");
+                        }
+                        records += batch.size();
+                    }
+                    return records;
+                }));
+            }
+            long records = 0;
+            for (Future<Long> count : counts) {
+                records += count.get();
+            }
+            return records * (double) SECOND / (System.nanoTime() - start);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Warm latency of a batch of one record, the whole round trip through the public API. */
