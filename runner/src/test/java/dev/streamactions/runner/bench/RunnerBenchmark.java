@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * {@code measure} (seconds per throughput configuration, default 15 and 10), {@code batch} (records per
  * invocation, 500), {@code pods} (8), {@code records} (distinct records generated, cut into batches and
  * cycled, 10000), {@code latencyWarmup} and {@code latencyMeasure} (seconds, 10 and 5), {@code python}
- * ({@code python3}), {@code parts} (any of {@code jit,cpython,nojit}), {@code variants} (any of
+ * ({@code python3}), {@code parts} (any of {@code jit,cpython,nojit,parallel}), {@code variants} (any of
  * {@code seed-transform,seed-transform-all,noop,passthrough}), {@code workDir}.
  *
  * <p>The three runtimes run one after another, single-threaded, on the same records:
@@ -57,6 +57,7 @@ import org.slf4j.LoggerFactory;
  *   <li>runner-nojit: the same API on a second runner whose engine has {@code engine.Compilation=false}
  *       (same JVM, same runtime, same conversions: only the JIT differs).</li>
  * </ul>
+ * Then, in {@code parallel}, one action with two contexts, invoked from one thread and from two.
  */
 public final class RunnerBenchmark {
 
