@@ -345,11 +345,13 @@ public final class StreamsBenchmark {
         int version = StreamsTestKit.define(app, ORG, "k8s_upper", ActionType.realtime, null, StreamsTestKit.zip(
                 transformAll(seedMain) + "# version uploaded by the benchmark's newversion part\n",
                 "distinct.py", distinct)).getVersion();
-        LoadedActions.Lookup lookup;
-        do {
+        // await returns at once while the instance has not yet heard of the upload (the old version is Ready).
+        LoadedActions.Lookup lookup = app.actions().await(id, Duration.ofSeconds(120));
+        while (secondsSince(start) < 120 && !(lookup instanceof LoadedActions.Ready ready
+                && ready.definition().getVersion() == version) && !(lookup instanceof LoadedActions.Broken)) {
+            Thread.sleep(10);
             lookup = app.actions().await(id, Duration.ofSeconds(120));
-        } while (secondsSince(start) < 120 && !(lookup instanceof LoadedActions.Ready ready
-                && ready.definition().getVersion() == version) && !(lookup instanceof LoadedActions.Broken));
+        }
         if (!(lookup instanceof LoadedActions.Ready)) {
             throw new IllegalStateException("version " + version + " of k8s_upper did not load: " + lookup);
         }
