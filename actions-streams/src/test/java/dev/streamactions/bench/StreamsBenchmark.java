@@ -305,11 +305,8 @@ public final class StreamsBenchmark {
     /** Defines and attaches the two measured actions, and runs warm-up rounds through both for {@code warmup} s. */
     private void warmUpTheApplication() throws Exception {
         byte[] seedZip = Files.readAllBytes(Cli.zip(Cli.seedFolder(), work.resolve("seed.zip")));
-        String seedMain = Files.readString(Cli.seedFolder().resolve("main.py"));
-        String distinct = Files.readString(Cli.seedFolder().resolve("distinct.py"));
         StreamsTestKit.define(app, ORG, "k8s_summary", ActionType.realtime, null, seedZip);
-        StreamsTestKit.define(app, ORG, "k8s_upper", ActionType.realtime, null,
-                StreamsTestKit.zip(transformAll(seedMain), "distinct.py", distinct));
+        StreamsTestKit.define(app, ORG, "k8s_upper", ActionType.realtime, null, transformAllZip(""));
         // Both attached to the warm-up stream; each to its own measured stream (empty until its round).
         app.definitions().attach(ORG, "warm", "k8s_summary", null);
         app.definitions().attach(ORG, "warm", "k8s_upper", null);
@@ -338,13 +335,10 @@ public final class StreamsBenchmark {
      * old one serves), and run for {@link #NEW_VERSION_SECONDS} from the upload.
      */
     private void newVersionOfTransformAll() throws Exception {
-        String seedMain = Files.readString(Cli.seedFolder().resolve("main.py"));
-        String distinct = Files.readString(Cli.seedFolder().resolve("distinct.py"));
         dev.streamactions.definitions.ActionId id = new dev.streamactions.definitions.ActionId(ORG, "k8s_upper");
         long start = System.nanoTime();
-        int version = StreamsTestKit.define(app, ORG, "k8s_upper", ActionType.realtime, null, StreamsTestKit.zip(
-                transformAll(seedMain) + "# version uploaded by the benchmark's newversion part\n",
-                "distinct.py", distinct)).getVersion();
+        int version = StreamsTestKit.define(app, ORG, "k8s_upper", ActionType.realtime, null,
+                transformAllZip("# version uploaded by the benchmark's newversion part\n")).getVersion();
         // await returns at once while the instance has not yet heard of the upload (the old version is Ready).
         LoadedActions.Lookup lookup = app.actions().await(id, Duration.ofSeconds(120));
         while (secondsSince(start) < 120 && !(lookup instanceof LoadedActions.Ready ready
@@ -404,9 +398,7 @@ public final class StreamsBenchmark {
 
     /** 20 copies of transform-all, each on a stream of its own, 10,000 records each at once: the process's RSS. */
     private void memoryWithTwentyActions() throws Exception {
-        String seedMain = Files.readString(Cli.seedFolder().resolve("main.py"));
-        String distinct = Files.readString(Cli.seedFolder().resolve("distinct.py"));
-        byte[] zip = StreamsTestKit.zip(transformAll(seedMain), "distinct.py", distinct);
+        byte[] zip = transformAllZip("");
         List<String> topics = new ArrayList<>();
         List<String> outputs = new ArrayList<>();
         for (int i = 1; i <= 20; i++) {
@@ -466,13 +458,20 @@ public final class StreamsBenchmark {
         throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 
-    /** The seed's main.py doing all its work but returning the upper-cased copies, one per input. */
-    static String transformAll(String seedMain) {
+    /**
+     * The transform-all package: the seed's main.py doing all its work but returning the upper-cased copies,
+     * one per input, followed by {@code appended} (a comment makes a new version of the same code), and the
+     * seed's distinct.py.
+     */
+    private static byte[] transformAllZip(String appended) throws IOException {
+        String seedMain = Files.readString(Cli.seedFolder().resolve("main.py"));
         String changed = seedMain.replace("return [{", "summary = [{");
         if (changed.equals(seedMain)) {
             throw new IllegalStateException("the seed's main.py no longer has 'return [{'");
         }
-        return changed.stripTrailing() + "\n    logger.info(\"returning %d records\", len(result))\n    return result\n";
+        String main = changed.stripTrailing() + "\n    logger.info(\"returning %d records\", len(result))\n    return result\n";
+        return StreamsTestKit.zip(main + appended, "distinct.py",
+                Files.readString(Cli.seedFolder().resolve("distinct.py")));
     }
 
     // --------------------------------------------------------------------------------------- the ceiling
