@@ -245,8 +245,7 @@ public final class StreamsBenchmark {
                             new Done(List.of(), Map.of("k8s_summary", (long) options.records()))), r));
                 }
                 if (all) {
-                    rounds.add(report(releaseAndWait("transform-all", "logs.default.k8s_all", options.records(),
-                            new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of())), r));
+                    rounds.add(report(transformAllRound("transform-all", options.records()), r));
                 }
                 if (identity != null) {
                     rounds.add(report(releaseAndWait("identity", identity.in(), options.records(),
@@ -350,15 +349,9 @@ public final class StreamsBenchmark {
             throw new IllegalStateException("version " + version + " of k8s_upper did not load: " + lookup);
         }
         say("new version %d of k8s_upper loaded %.1f s after its upload", version, secondsSince(start));
-        List<String> curve = new ArrayList<>();
-        do {
-            Round round = releaseAndWait("new version, warm-up", "logs.default.k8s_all", options.warmupRecords(),
-                    new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of()));
-            newVersionPoints.add(new double[] {secondsSince(start), round.rate()});
-            curve.add(String.format(Locale.ROOT, "%.0f@%.0fs", round.rate(), secondsSince(start)));
-        } while (secondsSince(start) < NEW_VERSION_SECONDS);
+        newVersionPoints.addAll(transformAllRoundsUntil("new version, warm-up", start, NEW_VERSION_SECONDS));
         say("new version of transform-all (records/s per round of %d, at seconds since the upload): %s",
-                options.warmupRecords(), String.join(", ", curve));
+                options.warmupRecords(), curve(newVersionPoints));
     }
 
     /**
@@ -382,18 +375,36 @@ public final class StreamsBenchmark {
         app.awaitRunning(Duration.ofSeconds(120));
         say("application restarted for \"%s\" (%s) in %.1f s", name, overrides, secondsSince(t));
         // Its contexts are new, and each context compiles its own copy of the action's Python.
-        long start = System.nanoTime();
-        List<String> curve = new ArrayList<>();
-        do {
-            Round warm = releaseAndWait(name + ", warm-up", "logs.default.k8s_all", options.warmupRecords(),
-                    new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of()));
-            curve.add(String.format(Locale.ROOT, "%.0f", warm.rate()));
-        } while (secondsSince(start) < options.warmup());
-        say("%s, warm-up (records/s per round, %.0f s): %s", name, secondsSince(start), String.join(", ", curve));
+        List<double[]> warm = transformAllRoundsUntil(name + ", warm-up", System.nanoTime(), options.warmup());
+        say("%s, warm-up (records/s per round, at seconds since its start): %s", name, curve(warm));
         for (int r = 1; r <= options.rounds(); r++) {
-            rounds.add(report(releaseAndWait(name, "logs.default.k8s_all", options.records(),
-                    new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of())), r));
+            rounds.add(report(transformAllRound(name, options.records()), r));
         }
+    }
+
+    /** One round of {@code count} records through transform-all, on its own stream. */
+    private Round transformAllRound(String name, int count) throws Exception {
+        return releaseAndWait(name, "logs.default.k8s_all", count,
+                new Done(List.of("logs.default.k8s_all.k8s_upper"), Map.of()));
+    }
+
+    /**
+     * Rounds of {@code warmupRecords} records through transform-all until {@code seconds} have passed since
+     * {@code start}: for each, when it ended (seconds since {@code start}) and its records/s.
+     */
+    private List<double[]> transformAllRoundsUntil(String name, long start, double seconds) throws Exception {
+        List<double[]> points = new ArrayList<>();
+        do {
+            Round round = transformAllRound(name, options.warmupRecords());
+            points.add(new double[] {secondsSince(start), round.rate()});
+        } while (secondsSince(start) < seconds);
+        return points;
+    }
+
+    /** Rounds as "records/s@seconds", in order. */
+    private static String curve(List<double[]> points) {
+        return points.stream().map(p -> String.format(Locale.ROOT, "%.0f@%.0fs", p[1], p[0]))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** 20 copies of transform-all, each on a stream of its own, 10,000 records each at once: the process's RSS. */
