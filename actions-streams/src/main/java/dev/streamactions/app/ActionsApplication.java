@@ -35,6 +35,7 @@ import dev.streamactions.scripts.ScriptStore;
 import dev.streamactions.scripts.ScriptStores;
 import dev.streamactions.topics.TopicAdmin;
 import dev.streamactions.topics.TopicNames;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -216,6 +217,10 @@ public final class ActionsApplication implements AutoCloseable {
                     new ClockTime(clock));
             Object sessionTimeout = streamsProperties.get(
                     StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+            // Registered at zero, so an alert on it has a series from the start.
+            Counter failedThreads = Counter.builder("actions.stream.threads.failed")
+                    .description("Stream threads that failed and were replaced (the log has each one's cause)")
+                    .register(meters);
             streams.setUncaughtExceptionHandler(e -> {
                 if (causedBy(e, InvalidSessionTimeoutException.class)) {
                     // Every new thread would be refused the same way: stop, and say what to change.
@@ -225,6 +230,7 @@ public final class ActionsApplication implements AutoCloseable {
                             sessionTimeout);
                     return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
                 }
+                failedThreads.increment();
                 log.error("A stream thread failed; replacing it", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
             });

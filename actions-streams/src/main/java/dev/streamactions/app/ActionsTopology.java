@@ -37,10 +37,8 @@ public final class ActionsTopology {
         Topology topology = new Topology();
         var bytes = new ByteArrayDeserializer();
 
-        topology.addSource("logs", bytes, bytes, TopicNames.LOG_STREAMS);
-        topology.addSource("replay", bytes, bytes, TopicNames.REPLAY);
-        topology.addProcessor("run-log-batches",
-                () -> new LogRecordProcessor(run, sinks("logs")), "logs", "replay");
+        topology.addSource("logs", bytes, bytes, TopicNames.LOG_BATCH_INPUTS);
+        topology.addProcessor("run-log-batches", () -> new LogRecordProcessor(run, sinks("logs")), "logs");
         addStores(topology, LogRecordProcessor.STORE, "run-log-batches");
         addSinks(topology, "logs", "run-log-batches");
 

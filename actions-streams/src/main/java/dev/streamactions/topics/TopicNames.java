@@ -33,6 +33,15 @@ public final class TopicNames {
      */
     public static final Pattern LOG_STREAMS = Pattern.compile("logs\\.[A-Za-z0-9_]+\\.[A-Za-z0-9_]+");
 
+    /**
+     * What the log-batching source reads: the log streams and {@link #REPLAY}, through one pattern. Why one
+     * source and not two: Kafka Streams (4.2) makes a task's source nodes from the topics matched when the
+     * task is created, and a pattern source that matched nothing then never gets a topic, so the stream
+     * thread fails on the first log stream created afterwards. {@link #REPLAY} exists before the streams
+     * start, so this pattern always matches.
+     */
+    public static final Pattern LOG_BATCH_INPUTS = Pattern.compile(LOG_STREAMS.pattern() + "|" + Pattern.quote(REPLAY));
+
     private static final Pattern LOG_STREAM_PARTS = Pattern.compile("logs\\.([A-Za-z0-9_]+)\\.([A-Za-z0-9_]+)");
 
     private TopicNames() {}

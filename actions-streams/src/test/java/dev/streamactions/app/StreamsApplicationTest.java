@@ -406,13 +406,7 @@ class StreamsApplicationTest {
                 List.of(new String[] {"a", "{\"n\":1}"}, new String[] {"b", "{\"n\":2}"}));
         runsUntil(app, "default", "counted", rs -> rs.stream().mapToLong(RunRecord::getRecordsIn).sum() == 2);
 
-        var client = java.net.http.HttpClient.newHttpClient();
-        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/metrics"))
-                .header("Authorization", "Basic " + java.util.Base64.getEncoder()
-                        .encodeToString("root@example.com:Complexpass#123".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                .build();
-        String metrics = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics.lines())
+        assertThat(StreamsTestKit.metrics(app))
                 .anySatisfy(l -> assertThat(l).startsWith("actions_records_in_total{").contains("action=\"counted\"")
                         .contains("trigger=\"stream\"").endsWith(" 2.0"))
                 .anySatisfy(l -> assertThat(l).startsWith("actions_records_out_total{").contains("action=\"counted\"")

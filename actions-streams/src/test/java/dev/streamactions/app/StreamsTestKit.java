@@ -196,6 +196,21 @@ public final class StreamsTestKit {
         return props -> registry;
     }
 
+    /** The lines of the instance's {@code /metrics} page (Prometheus text), fetched over HTTP as the root user. */
+    public static List<String> metrics(ActionsApplication app) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/metrics"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        "root@example.com:Complexpass#123".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .build();
+        try (var client = java.net.http.HttpClient.newHttpClient()) {
+            var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("/metrics answered " + response.statusCode() + ": " + response.body());
+            }
+            return response.body().lines().toList();
+        }
+    }
+
     /**
      * Starts an instance on {@code kafka} with its data in {@code dataDir}: its HTTP API on a free port, two
      * partitions, {@code registry} shared, every account allowed to fetch scripts; {@code more} on top.
