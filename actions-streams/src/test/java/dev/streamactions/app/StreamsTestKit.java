@@ -6,6 +6,8 @@ import dev.streamactions.broker.EmbeddedKafka;
 import dev.streamactions.config.ActionsConfig;
 import dev.streamactions.definitions.ActionDefinitions;
 import dev.streamactions.definitions.ActionId;
+import dev.streamactions.http.ApiClient;
+import dev.streamactions.iam.Iam;
 import dev.streamactions.runs.ScriptAccess;
 import dev.streamactions.schemas.definitions.ActionDefinition;
 import dev.streamactions.schemas.definitions.ActionType;
@@ -196,19 +198,14 @@ public final class StreamsTestKit {
         return props -> registry;
     }
 
-    /** The lines of the instance's {@code /metrics} page (Prometheus text), fetched over HTTP as the root user. */
-    public static List<String> metrics(ActionsApplication app) throws Exception {
-        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.httpUrl() + "/metrics"))
-                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
-                        "root@example.com:Complexpass#123".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                .build();
-        try (var client = java.net.http.HttpClient.newHttpClient()) {
-            var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("/metrics answered " + response.statusCode() + ": " + response.body());
-            }
-            return response.body().lines().toList();
+    /** The lines of the instance's {@code /metrics} page (Prometheus text), fetched over HTTP as the default root user. */
+    public static List<String> metrics(ActionsApplication app) {
+        ApiClient.Response response = new ApiClient(java.net.URI.create(app.httpUrl()).getPort())
+                .get("/metrics", Iam.DEFAULT_ROOT_EMAIL, Iam.DEFAULT_ROOT_PASSWORD);
+        if (response.status() != 200) {
+            throw new IllegalStateException("/metrics answered " + response);
         }
+        return response.text().lines().toList();
     }
 
     /**
