@@ -36,6 +36,7 @@ import dev.streamactions.scripts.ScriptStores;
 import dev.streamactions.topics.TopicAdmin;
 import dev.streamactions.topics.TopicNames;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -217,6 +218,13 @@ public final class ActionsApplication implements AutoCloseable {
                     new ClockTime(clock));
             Object sessionTimeout = streamsProperties.get(
                     StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+            // One series per state, 1 for the current one: an operator sees streams that stopped while the
+            // HTTP API stays up (the refused session timeout below), and a rebalance that does not end.
+            for (KafkaStreams.State state : KafkaStreams.State.values()) {
+                Gauge.builder("actions.streams.state", streams, s -> s.state() == state ? 1 : 0)
+                        .description("The Kafka Streams client's state: 1 for the current one")
+                        .tag("state", state.name()).register(meters);
+            }
             // Registered at zero, so an alert on it has a series from the start.
             Counter failedThreads = Counter.builder("actions.stream.threads.failed")
                     .description("Stream threads that failed and were replaced (the log has each one's cause)")

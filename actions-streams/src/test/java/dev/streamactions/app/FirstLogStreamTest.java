@@ -33,7 +33,8 @@ class FirstLogStreamTest {
                 ActionsApplication app = StreamsTestKit.startApp(kafka, dir.resolve("app"), new InMemorySchemaRegistry(),
                         Map.of())) {
             app.awaitRunning(StreamsTestKit.DEADLINE);
-            assertThat(StreamsTestKit.metrics(app)).contains("actions_stream_threads_failed_total 0.0");
+            assertThat(StreamsTestKit.metrics(app)).contains("actions_stream_threads_failed_total 0.0",
+                    "actions_streams_state{state=\"RUNNING\"} 1.0");
             define(app, "default", "tagged", ActionType.realtime, null, zip("""
                     def main(data, logger):
                         return [dict(r, seen=True) for r in data]

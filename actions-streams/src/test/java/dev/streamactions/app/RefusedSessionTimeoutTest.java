@@ -40,6 +40,9 @@ class RefusedSessionTimeoutTest {
                         .anySatisfy(m -> assertThat(m).contains("refuses the stream threads' session timeout of 6000 ms")
                                 .contains("streams.consumer.session.timeout.ms"))
                         .noneSatisfy(m -> assertThat(m).contains("replacing it"));
+                // The HTTP API stays up and tells an operator.
+                assertThat(StreamsTestKit.metrics(app)).contains("actions_streams_state{state=\"ERROR\"} 1.0",
+                        "actions_streams_state{state=\"RUNNING\"} 0.0");
             }
 
             // What the error says to do.
