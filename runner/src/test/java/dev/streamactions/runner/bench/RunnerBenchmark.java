@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * {@code measure} (seconds per throughput configuration, default 15 and 10), {@code batch} (records per
  * invocation, 500), {@code pods} (8), {@code records} (distinct records generated, cut into batches and
  * cycled, 10000), {@code latencyWarmup} and {@code latencyMeasure} (seconds, 10 and 5), {@code python}
- * ({@code python3}), {@code parts} (any of {@code jit,cpython,nojit,parallel}), {@code variants} (any of
- * {@code seed-transform,seed-transform-all,noop,passthrough}), {@code workDir}.
+ * ({@code python3}), {@code parts} (any of {@code jit,cpython,nojit,parallel,contexts}), {@code variants} (any of
+ * {@code seed-transform,seed-transform-all,noop,passthrough}), {@code contexts} (8) and {@code contextBatches}
+ * (1500) for the contexts part, {@code workDir}.
  *
  * <p>The three runtimes run one after another, single-threaded, on the same records:
  * <ul>
@@ -57,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *   <li>runner-nojit: the same API on a second runner whose engine has {@code engine.Compilation=false}
  *       (same JVM, same runtime, same conversions: only the JIT differs).</li>
  * </ul>
- * Then, in {@code parallel}, one action with two contexts, invoked from one thread and from two.
+ * Then, in {@code parallel}, one action with two contexts, invoked from one thread and from two; and in
+ * {@code contexts} (not a default part), what each new context of a warm engine costs.
  */
 public final class RunnerBenchmark {
 
@@ -113,12 +115,12 @@ public final class RunnerBenchmark {
 
     record Options(Path workDir, double warmup, double measure, int batch, int pods, int records,
                    double latencyWarmup, double latencyMeasure, String python, Set<String> parts,
-                   List<Variant> variants) {
+                   List<Variant> variants, int contexts, int contextBatches) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
             for (String key : List.of("workDir", "warmup", "measure", "batch", "pods", "records", "latencyWarmup",
-                    "latencyMeasure", "python", "parts", "variants")) {
+                    "latencyMeasure", "python", "parts", "variants", "contexts", "contextBatches")) {
                 String property = System.getProperty("bench." + key);
                 if (property != null) {
                     given.put(key, property);
@@ -143,9 +145,11 @@ public final class RunnerBenchmark {
                     given.getOrDefault("python", "python3"),
                     new LinkedHashSet<>(Arrays.asList(given.getOrDefault("parts", "jit,cpython,nojit,parallel").split(","))),
                     Arrays.stream(given.getOrDefault("variants", "seed-transform,seed-transform-all,noop,passthrough")
-                            .split(",")).map(Variant::of).toList());
+                            .split(",")).map(Variant::of).toList(),
+                    Integer.parseInt(given.getOrDefault("contexts", "8")),
+                    Integer.parseInt(given.getOrDefault("contextBatches", "1500")));
             given.keySet().removeAll(List.of("workDir", "warmup", "measure", "batch", "pods", "records",
-                    "latencyWarmup", "latencyMeasure", "python", "parts", "variants"));
+                    "latencyWarmup", "latencyMeasure", "python", "parts", "variants", "contexts", "contextBatches"));
             if (!given.isEmpty()) {
                 throw new IllegalArgumentException("unknown arguments: " + given.keySet());
             }
@@ -217,6 +221,9 @@ public final class RunnerBenchmark {
         }
         if (options.parts().contains("parallel")) {
             parallelPart();
+        }
+        if (options.parts().contains("contexts")) {
+            contextsPart();
         }
         report();
     }
@@ -374,6 +381,113 @@ public final class RunnerBenchmark {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * What a new context costs once the engine is warm. GraalPy compiles the code of the modules a context
+     * imports again for every context (an imported module's code is not shared between contexts), while
+     * the harness, evaluated from one {@code Source}, is shared. So {@code contexts} actions (new contexts,
+     * the same seed) are loaded one after another in one engine, each running {@code contextBatches}
+     * batches, taking turns between two versions of the seed: as shipped, logging through the logger main
+     * gets (written by the harness), and logging the same lines through {@code logging.getLogger("seed")},
+     * the logging module's own path. The first two carry the cold JVM and are left out of the medians.
+     */
+    private void contextsPart() throws Exception {
+        String viaModule = SeedExamples.MAIN_PY.replace("logger.info(", "_module_logger.info(")
+                .replace("from distinct import distinct", "from distinct import distinct\n_module_logger = logging.getLogger(\"seed\")");
+        if (viaModule.equals(SeedExamples.MAIN_PY) || !viaModule.contains("_module_logger.info(")) {
+            throw new IllegalStateException("the seed no longer logs through logger.info: update the contexts part");
+        }
+        Map<String, List<double[]>> byVersion = new LinkedHashMap<>();
+        RunnerSettings settings = RunnerSettings.in(work.resolve("contexts")).withMaxContextsPerAction(1);
+        try (ActionRunner runner = ActionRunner.start(settings)) {
+            for (int n = 0; n < options.contexts(); n++) {
+                boolean harness = n % 2 == 0;
+                String version = harness ? "main's logger (the harness)" : "logging.getLogger (the logging module)";
+                byte[] zip = ActionZip.create()
+                        .file("real_time_action_script/main.py", harness ? SeedExamples.MAIN_PY : viaModule)
+                        .file("real_time_action_script/distinct.py", SeedExamples.DISTINCT_PY)
+                        .bytes();
+                Map<Long, Long> compilerBefore = truffleCompilerCpu();
+                long cpuBefore = processCpu();
+                long t0 = System.nanoTime();
+                try (LoadedAction action = runner.load(ActionSpec.realtime("context-" + n), zip)) {
+                    long t1 = System.nanoTime();
+                    List<Long> curve = new ArrayList<>();
+                    long mark = t1;
+                    long firstPart = 0;
+                    for (int b = 0; b < options.contextBatches(); b++) {
+                        List<Map<String, Object>> batch = batches.get(b % batches.size());
+                        List<Map<String, Object>> out = action.invoke(ActionInput.ofRecords(batch)).records();
+                        if (b == 0) {
+                            check(Variant.SEED, batch, out);
+                        }
+                        if ((b + 1) % 100 == 0) {
+                            long now = System.nanoTime();
+                            curve.add(Math.round(100.0 * options.batch() * SECOND / (now - mark)));
+                            mark = now;
+                            if (b + 1 == 300) {
+                                firstPart = now - t1;
+                            }
+                        }
+                    }
+                    long t2 = System.nanoTime();
+                    double compiler = cpuSince(compilerBefore) / 1e9;
+                    double process = (processCpu() - cpuBefore) / 1e9;
+                    double all = (double) options.contextBatches() * options.batch() * SECOND / (t2 - t1);
+                    double first300 = firstPart == 0 ? 0 : 300.0 * options.batch() * SECOND / firstPart;
+                    say("  context %d, %s: load %.0f ms; %d batches: %,.0f records/s (first 300 batches %,.0f); CPU "
+                                    + "%.1f s, of which Truffle's compiler %.1f s; records/s per 100 batches: %s",
+                            n, version, ms(t1 - t0), options.contextBatches(), all, first300, process, compiler,
+                            compact(curve));
+                    if (n >= 2) {
+                        byVersion.computeIfAbsent(version, k -> new ArrayList<>())
+                                .add(new double[] {ms(t1 - t0), all, first300, process, compiler});
+                    }
+                }
+            }
+        }
+        byVersion.forEach((version, runs) -> {
+            String line = String.format(Locale.ROOT, "runner-jit new contexts of a warm engine, seed logging through %s"
+                            + " (median of %d contexts, %d batches each): load %.0f ms, %,.0f records/s (first 300 "
+                            + "batches %,.0f), CPU %.1f s, of which Truffle's compiler %.1f s",
+                    version, runs.size(), options.contextBatches(), median(runs, 0), median(runs, 1), median(runs, 2),
+                    median(runs, 3), median(runs, 4));
+            facts.add(line);
+            say("  %s", line);
+        });
+    }
+
+    private static double median(List<double[]> runs, int column) {
+        double[] values = runs.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        int n = values.length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU nanoseconds of each live Truffle compiler thread, by thread id. */
+    private static Map<Long, Long> truffleCompilerCpu() {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new LinkedHashMap<>();
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains("TruffleCompilerThread")) {
+                cpu.put(info.getThreadId(), Math.max(0, threads.getThreadCpuTime(info.getThreadId())));
+            }
+        }
+        return cpu;
+    }
+
+    /** CPU nanoseconds the Truffle compiler threads alive now used since {@code before} (a thread that ended is missed). */
+    private static long cpuSince(Map<Long, Long> before) {
+        long total = 0;
+        for (var entry : truffleCompilerCpu().entrySet()) {
+            total += entry.getValue() - before.getOrDefault(entry.getKey(), 0L);
+        }
+        return total;
     }
 
     /** Warm latency of a batch of one record, the whole round trip through the public API. */
