@@ -57,8 +57,9 @@ class _ActionLogger(logging.Logger):
     path would write, without its LogRecord, frame walk and handler locks. Why: this file's code is
     shared by every context of the engine, compiled once, while the logging module's code is compiled
     again for every new context (GraalPy does not share an imported module's code between contexts);
-    the standard path was about a third of what a new context compiled. Anything else (an extra handler or filter, extra=,
-    stack_info=, a message that does not format) takes the standard path, unchanged."""
+    the standard path was about a third of what a new context compiled. Anything else (an extra handler
+    or filter, extra=, stack_info=, a message that does not format, a line that cannot be written) takes
+    the standard path, unchanged."""
 
     def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1):
         if (extra is not None or stack_info or self.disabled or self.handlers or self.filters
@@ -81,7 +82,10 @@ class _ActionLogger(logging.Logger):
                 exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
             elif not isinstance(exc_info, tuple):
                 exc_info = sys.exc_info()
-        _write_line(created, logging.getLevelName(level), message, exc_info)
+        try:
+            _write_line(created, logging.getLevelName(level), message, exc_info)
+        except Exception:
+            return super()._log(level, msg, args, exc_info, extra, stack_info, stacklevel)
 
 
 _state = {}
