@@ -761,8 +761,7 @@ public final class StreamsBenchmark {
                 long elapsed = System.nanoTime() - t0;
                 if (i < options.latencyWarmup()) {
                     firstRuns[i] = elapsed;
-                }
-                if (i >= options.latencyWarmup()) {
+                } else {
                     int n = i - options.latencyWarmup();
                     nanos[n] = elapsed;
                     segments[0][n] = startedAtMillis - sentAtMillis;
