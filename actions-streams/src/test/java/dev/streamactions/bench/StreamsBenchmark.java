@@ -13,6 +13,7 @@ import dev.streamactions.schemas.runs.RunRecord;
 import dev.streamactions.schemas.runs.RunStatus;
 import dev.streamactions.schemas.runs.Trigger;
 import dev.streamactions.schemas.wire.AvroDeserializer;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -1058,10 +1059,41 @@ public final class StreamsBenchmark {
                 cpu.merge(group != null ? group : "~" + name.replaceAll("[0-9]+", "N"), nanos / 1e9, Double::sum);
             }
         }
-        // Not CPU of listed threads, wall time spent: HotSpot's compilers (C1/C2, which also compile jargraal) and the GC.
-        cpu.put("hotspot-compiling(wall)", java.lang.management.ManagementFactory.getCompilationMXBean()
-                .getTotalCompilationTime() / 1e3);
-        cpu.put("gc(wall)", gcPauseMillis() / 1e3);
+        // The JVM's own threads are not Java threads: their CPU is read from /proc.
+        cpu.putAll(jvmThreadsCpu());
+        cpu.put("gc-pauses(wall)", gcPauseMillis() / 1e3);
+        return cpu;
+    }
+
+    /**
+     * CPU seconds of the JVM's own threads, from {@code /proc/self/task}: HotSpot's compilers (C1 and C2,
+     * which also compile jargraal itself) and the garbage collector's threads (G1's pause workers, its
+     * concurrent marking and refinement). Empty where there is no {@code /proc}.
+     */
+    private static Map<String, Double> jvmThreadsCpu() {
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        File[] tasks = new File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return cpu;
+        }
+        for (File task : tasks) {
+            String stat;
+            try {
+                stat = Files.readString(task.toPath().resolve("stat"));
+            } catch (IOException e) {
+                continue; // the thread ended
+            }
+            // "tid (comm) state ...": the name may hold spaces, so cut at the last parenthesis.
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+            String group = name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre") ? "hotspot-compilers"
+                    : name.startsWith("GC Thread") || name.startsWith("G1 ") ? "gc-threads" : null;
+            if (group != null) {
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
+                double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+                cpu.merge(group, seconds, Double::sum);
+            }
+        }
         return cpu;
     }
 
