@@ -155,7 +155,7 @@ class DockerFilesTest {
         // And the server's memory settings, as ./actions and the benchmarks take them from the pom.
         List<String> server = Arrays.asList(
                 pom.getElementsByTagName("server.jvm.args").item(0).getTextContent().trim().split("\\s+"));
-        assertThat(server).as("server.jvm.args read").contains("-Xmx896m");
+        assertThat(server).as("server.jvm.args read").contains("-Xmx864m", "-XX:-G1UseAdaptiveIHOP");
         assertThat(Collections.indexOfSubList(entrypoint, server)).as(entrypoint + " holds, in order, " + server)
                 .isEqualTo(1 + expected.size());
         assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size()))
