@@ -13,7 +13,6 @@ import dev.streamactions.schemas.runs.RunRecord;
 import dev.streamactions.schemas.runs.RunStatus;
 import dev.streamactions.schemas.runs.Trigger;
 import dev.streamactions.schemas.wire.AvroDeserializer;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -1072,14 +1071,16 @@ public final class StreamsBenchmark {
      */
     private static Map<String, Double> jvmThreadsCpu() {
         Map<String, Double> cpu = new LinkedHashMap<>();
-        File[] tasks = new File("/proc/self/task").listFiles();
-        if (tasks == null) {
+        List<Path> tasks;
+        try (var listed = Files.list(Path.of("/proc/self/task"))) {
+            tasks = listed.toList();
+        } catch (IOException e) {
             return cpu;
         }
-        for (File task : tasks) {
+        for (Path task : tasks) {
             String stat;
             try {
-                stat = Files.readString(task.toPath().resolve("stat"));
+                stat = Files.readString(task.resolve("stat"));
             } catch (IOException e) {
                 continue; // the thread ended
             }
